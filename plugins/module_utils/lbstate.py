@@ -1,0 +1,170 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, vpp.maglev engineers
+# Apache License 2.0 (see LICENSE)
+"""Value types for VPP's load-balancer state, shared by the planner, vppclient and maglevd.
+
+Everything here is normalised on construction (host bits masked, an all-port VIP is
+protocol "any", attributes VPP ignores for an encap are zeroed) so that a desired state
+built from config and a current state read from VPP compare equal when VPP would treat
+them as equal. No I/O, no Ansible imports: the daemon uses this module too.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from typing import Dict, FrozenSet, Optional, Union
+
+IPAddress = Union[ipaddress.IPv4Address, ipaddress.IPv6Address]
+IPNetwork = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
+
+# IANA protocol numbers as VPP's lb plugin stores them; 255 means "any" (all-port VIPs).
+PROTOCOLS = {"tcp": 6, "udp": 17, "any": 255}
+PROTOCOL_NAMES = {number: name for name, number in PROTOCOLS.items()}
+
+# The position in this tuple is the value of VPP's vl_api_lb_encap_type_t.
+ENCAPS = ("gre4", "gre6", "l3dsr", "nat4", "nat6")
+ENCAP_FAMILY = {"gre4": 4, "gre6": 6, "l3dsr": 4, "nat4": 4, "nat6": 6}
+# Encaps a VIP of each family accepts (VPP silently coerces or rejects the others).
+VIP_FAMILY_ENCAPS = {4: ("gre4", "gre6", "l3dsr", "nat4"), 6: ("gre4", "gre6", "nat6")}
+SRV_TYPES = ("clusterip", "nodeport")
+
+DEFAULT_TABLE_LENGTH = 1024
+MAX_WEIGHT = 100
+
+
+def ip_sort_key(address: IPAddress) -> tuple:
+    """Numeric order, IPv4 before IPv6 (vpp-maglev's deterministic AS order)."""
+    return (address.version, int(address))
+
+
+@dataclass(frozen=True)
+class VipKey:
+    """How VPP identifies a VIP: (masked prefix, protocol, port); nothing else."""
+
+    prefix: IPNetwork
+    protocol: int
+    port: int
+
+    @classmethod
+    def make(cls, prefix: Union[str, IPNetwork], protocol: Union[int, str], port: int) -> "VipKey":
+        network = ipaddress.ip_network(prefix, strict=False)
+        number = PROTOCOLS[protocol] if isinstance(protocol, str) else int(protocol)
+        if port == 0:
+            number = 255
+        return cls(network, number, int(port))
+
+    @property
+    def family(self) -> int:
+        return self.prefix.version
+
+    @property
+    def protocol_name(self) -> str:
+        return PROTOCOL_NAMES.get(self.protocol, str(self.protocol))
+
+    def sort_key(self) -> tuple:
+        net = self.prefix
+        return (net.version, int(net.network_address), net.prefixlen, self.port, self.protocol)
+
+    def __str__(self) -> str:
+        if self.port == 0:
+            return "%s all-ports" % self.prefix
+        return "%s %s:%d" % (self.prefix, self.protocol_name, self.port)
+
+
+@dataclass(frozen=True)
+class VipAttrs:
+    """The attributes VPP fixes when a VIP is created; changing any means delete + add."""
+
+    encap: str = "gre4"
+    dscp: int = 0
+    srv_type: str = "clusterip"
+    target_port: int = 0
+    new_flows_table_length: int = DEFAULT_TABLE_LENGTH
+    src_ip_sticky: bool = False
+
+    def normalised(self) -> "VipAttrs":
+        """Zero what VPP ignores for this encap, so equal VIPs compare equal."""
+        nat = self.encap in ("nat4", "nat6")
+        return VipAttrs(
+            encap=self.encap,
+            dscp=self.dscp & 0x3F if self.encap == "l3dsr" else 0,
+            srv_type=self.srv_type if nat else "clusterip",
+            target_port=self.target_port if nat else 0,
+            new_flows_table_length=self.new_flows_table_length,
+            src_ip_sticky=bool(self.src_ip_sticky),
+        )
+
+    def differences(self, other: "VipAttrs") -> list:
+        """Names of the attributes that differ (for 'recreated because ...' messages)."""
+        return [name for name in self.__dataclass_fields__ if getattr(self, name) != getattr(other, name)]
+
+
+@dataclass
+class Vip:
+    """One VIP and its application servers.
+
+    ``ases`` maps each live AS address to its weight (0-100). ``flush`` is meaningful in a
+    desired state only: the ASes whose move to weight 0 should also evict established flows.
+    It never takes part in equality.
+    """
+
+    key: VipKey
+    attrs: VipAttrs = field(default_factory=VipAttrs)
+    ases: Dict[IPAddress, int] = field(default_factory=dict)
+    flush: FrozenSet[IPAddress] = field(default=frozenset(), compare=False)
+
+    def copy(self) -> "Vip":
+        return Vip(self.key, self.attrs, dict(self.ases), self.flush)
+
+    def serving(self) -> bool:
+        """True when at least one AS gets new flows."""
+        return any(weight > 0 for weight in self.ases.values())
+
+
+@dataclass(frozen=True)
+class LbConf:
+    """VPP's global lb settings. ``None`` in a desired conf means 'leave as it is'."""
+
+    ip4_src_address: Optional[ipaddress.IPv4Address] = None
+    ip6_src_address: Optional[ipaddress.IPv6Address] = None
+    sticky_buckets_per_core: Optional[int] = None
+    flow_timeout: Optional[int] = None
+
+    def merged_over(self, current: "LbConf") -> "LbConf":
+        """This desired conf with the unset fields taken from ``current``."""
+        return LbConf(
+            *(
+                mine if mine is not None else theirs
+                for mine, theirs in zip(
+                    (self.ip4_src_address, self.ip6_src_address, self.sticky_buckets_per_core, self.flow_timeout),
+                    (current.ip4_src_address, current.ip6_src_address, current.sticky_buckets_per_core, current.flow_timeout),
+                )
+            )
+        )
+
+    def is_empty(self) -> bool:
+        return self == LbConf()
+
+
+# What a VPP that has just started reports (reference/vpp-lb-api.md §1.5).
+VPP_DEFAULT_CONF = LbConf(
+    ip4_src_address=ipaddress.IPv4Address("255.255.255.255"),
+    ip6_src_address=ipaddress.IPv6Address("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"),
+    sticky_buckets_per_core=1024,
+    flow_timeout=40,
+)
+
+
+@dataclass
+class LbState:
+    """The whole LB: global conf plus every VIP by key."""
+
+    conf: LbConf = field(default_factory=LbConf)
+    vips: Dict[VipKey, Vip] = field(default_factory=dict)
+
+    def copy(self) -> "LbState":
+        return LbState(self.conf, {key: vip.copy() for key, vip in self.vips.items()})
+
+    def sorted_keys(self) -> list:
+        return sorted(self.vips, key=VipKey.sort_key)
