@@ -47,7 +47,7 @@ class VipKey:
     port: int
 
     @classmethod
-    def make(cls, prefix: Union[str, IPNetwork], protocol: Union[int, str], port: int) -> "VipKey":
+    def make(cls, prefix: Union[str, IPNetwork], protocol: Union[int, str], port: int) -> VipKey:
         network = ipaddress.ip_network(prefix, strict=False)
         number = PROTOCOLS[protocol] if isinstance(protocol, str) else int(protocol)
         if port == 0:
@@ -83,7 +83,7 @@ class VipAttrs:
     new_flows_table_length: int = DEFAULT_TABLE_LENGTH
     src_ip_sticky: bool = False
 
-    def normalised(self) -> "VipAttrs":
+    def normalised(self) -> VipAttrs:
         """Zero what VPP ignores for this encap, so equal VIPs compare equal."""
         nat = self.encap in ("nat4", "nat6")
         return VipAttrs(
@@ -95,7 +95,7 @@ class VipAttrs:
             src_ip_sticky=bool(self.src_ip_sticky),
         )
 
-    def differences(self, other: "VipAttrs") -> list:
+    def differences(self, other: VipAttrs) -> list:
         """Names of the attributes that differ (for 'recreated because ...' messages)."""
         return [name for name in self.__dataclass_fields__ if getattr(self, name) != getattr(other, name)]
 
@@ -114,7 +114,7 @@ class Vip:
     ases: Dict[IPAddress, int] = field(default_factory=dict)
     flush: FrozenSet[IPAddress] = field(default=frozenset(), compare=False)
 
-    def copy(self) -> "Vip":
+    def copy(self) -> Vip:
         return Vip(self.key, self.attrs, dict(self.ases), self.flush)
 
     def serving(self) -> bool:
@@ -131,14 +131,19 @@ class LbConf:
     sticky_buckets_per_core: Optional[int] = None
     flow_timeout: Optional[int] = None
 
-    def merged_over(self, current: "LbConf") -> "LbConf":
+    def merged_over(self, current: LbConf) -> LbConf:
         """This desired conf with the unset fields taken from ``current``."""
         return LbConf(
             *(
                 mine if mine is not None else theirs
                 for mine, theirs in zip(
                     (self.ip4_src_address, self.ip6_src_address, self.sticky_buckets_per_core, self.flow_timeout),
-                    (current.ip4_src_address, current.ip6_src_address, current.sticky_buckets_per_core, current.flow_timeout),
+                    (
+                        current.ip4_src_address,
+                        current.ip6_src_address,
+                        current.sticky_buckets_per_core,
+                        current.flow_timeout,
+                    ),
                 )
             )
         )
@@ -163,7 +168,7 @@ class LbState:
     conf: LbConf = field(default_factory=LbConf)
     vips: Dict[VipKey, Vip] = field(default_factory=dict)
 
-    def copy(self) -> "LbState":
+    def copy(self) -> LbState:
         return LbState(self.conf, {key: vip.copy() for key, vip in self.vips.items()})
 
     def sorted_keys(self) -> list:
