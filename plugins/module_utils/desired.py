@@ -1,0 +1,104 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, vpp.maglev engineers
+# Apache License 2.0 (see LICENSE)
+"""Config + backend states -> the desired LbState, through the one truth table (weights.py).
+
+maglevd calls this with live health; the state module with "assume up", an explicit map, or
+the states read from a running maglevd. Neither computes a weight any other way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Dict, Iterable, List, Mapping, Optional
+
+from .config_model import Config, Frontend
+from .lbstate import LbConf, LbState, Vip, ip_sort_key
+from .weights import BackendState, active_pool, effective_weight
+
+
+@dataclass(frozen=True)
+class MemberWeight:
+    """One backend of one pool of a frontend, with what the truth table made of it."""
+
+    pool: str
+    pool_index: int
+    backend: str
+    address: object
+    configured_weight: int
+    state: BackendState
+    weight: int
+    flush: bool
+
+    def as_dict(self) -> dict:
+        return {
+            "pool": self.pool,
+            "backend": self.backend,
+            "address": str(self.address),
+            "configured_weight": self.configured_weight,
+            "state": str(self.state),
+            "weight": self.weight,
+            "flush": self.flush,
+        }
+
+
+def assumed_states(config: Config) -> Dict[str, BackendState]:
+    """Health as Ansible assumes it without maglevd: enabled backends are up."""
+    return {
+        name: BackendState.UP if backend.enabled else BackendState.DISABLED for name, backend in config.backends.items()
+    }
+
+
+def frontend_weights(config: Config, frontend: Frontend, states: Mapping[str, BackendState]) -> List[MemberWeight]:
+    def state_of(name: str) -> BackendState:
+        return BackendState(states.get(name, BackendState.UNKNOWN))
+
+    active = active_pool([[state_of(m.backend) for m in pool.members] for pool in frontend.pools])
+    result = []
+    for index, pool in enumerate(frontend.pools):
+        for member in pool.members:
+            state = state_of(member.backend)
+            weight, flush = effective_weight(state, index, active, member.weight, frontend.flush_on_down)
+            address = config.backends[member.backend].address
+            result.append(MemberWeight(pool.name, index, member.backend, address, member.weight, state, weight, flush))
+    return result
+
+
+def backend_weights(config: Config, states: Optional[Mapping[str, BackendState]] = None) -> Dict[str, List[dict]]:
+    """Per frontend, every pool member's configured and effective weight (for APIs and filters)."""
+    states = assumed_states(config) if states is None else states
+    return {
+        name: [member.as_dict() for member in frontend_weights(config, frontend, states)]
+        for name, frontend in config.frontends.items()
+    }
+
+
+def frontend_vip(config: Config, frontend: Frontend, states: Mapping[str, BackendState]) -> Vip:
+    ases = {}
+    flush = set()
+    for member in frontend_weights(config, frontend, states):
+        if member.state is BackendState.REMOVED:
+            continue  # a removed backend's AS leaves the VIP
+        ases[member.address] = member.weight
+        if member.flush:
+            flush.add(member.address)
+    ordered = {addr: ases[addr] for addr in sorted(ases, key=ip_sort_key)}
+    return Vip(frontend.vip_key, frontend.attrs.normalised(), ordered, frozenset(flush))
+
+
+def desired_state(
+    config: Config,
+    states: Optional[Mapping[str, BackendState]] = None,
+    *,
+    frontends: Optional[Iterable[str]] = None,
+    include_conf: bool = True,
+) -> LbState:
+    """The LbState VPP should have. ``states=None`` assumes every enabled backend is up."""
+    states = assumed_states(config) if states is None else states
+    names = list(config.frontends) if frontends is None else list(frontends)
+    vips = {}
+    for name in names:
+        vip = frontend_vip(config, config.frontends[name], states)
+        vips[vip.key] = vip
+    conf = config.vpp_lb.lb_conf() if include_conf else LbConf()
+    return LbState(conf, vips)
