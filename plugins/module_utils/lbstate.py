@@ -38,13 +38,38 @@ def ip_sort_key(address: IPAddress) -> tuple:
     return (address.version, int(address))
 
 
-@dataclass(frozen=True)
+# One object per distinct address: dict comparisons of AS sets then succeed on identity
+# instead of calling ipaddress's Python-level __eq__ 64,000 times per no-op plan.
+_ADDRESSES: Dict[IPAddress, IPAddress] = {}
+
+
+def intern_address(address: IPAddress) -> IPAddress:
+    return _ADDRESSES.setdefault(address, address)
+
+
+@dataclass(frozen=True, eq=False)
 class VipKey:
     """How VPP identifies a VIP: (masked prefix, protocol, port); nothing else."""
 
     prefix: IPNetwork
     protocol: int
     port: int
+    # Cached: the planner hashes and sorts tens of thousands of keys per run.
+    _hash: int = field(default=0, init=False, repr=False, compare=False)
+    _sort: tuple = field(default=(), init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        net = self.prefix
+        object.__setattr__(self, "_hash", hash((int(net.network_address), net.prefixlen, self.protocol, self.port)))
+        object.__setattr__(
+            self, "_sort", (net.version, int(net.network_address), net.prefixlen, self.port, self.protocol)
+        )
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        return self is other or (isinstance(other, VipKey) and self._sort == other._sort)
 
     @classmethod
     def make(cls, prefix: Union[str, IPNetwork], protocol: Union[int, str], port: int) -> VipKey:
@@ -63,8 +88,7 @@ class VipKey:
         return PROTOCOL_NAMES.get(self.protocol, str(self.protocol))
 
     def sort_key(self) -> tuple:
-        net = self.prefix
-        return (net.version, int(net.network_address), net.prefixlen, self.port, self.protocol)
+        return self._sort
 
     def __str__(self) -> str:
         if self.port == 0:
@@ -114,8 +138,14 @@ class Vip:
     ases: Dict[IPAddress, int] = field(default_factory=dict)
     flush: FrozenSet[IPAddress] = field(default=frozenset(), compare=False)
 
+    def __post_init__(self) -> None:
+        self.ases = {intern_address(addr): weight for addr, weight in self.ases.items()}
+        self.flush = frozenset(intern_address(addr) for addr in self.flush)
+
     def copy(self) -> Vip:
-        return Vip(self.key, self.attrs, dict(self.ases), self.flush)
+        clone = object.__new__(Vip)  # skip __post_init__: the addresses are interned already
+        clone.key, clone.attrs, clone.ases, clone.flush = self.key, self.attrs, dict(self.ases), self.flush
+        return clone
 
     def serving(self) -> bool:
         """True when at least one AS gets new flows."""

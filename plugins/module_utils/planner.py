@@ -290,6 +290,11 @@ def _vip_ops(
     return [], adds + raises + lowers + deletes, []
 
 
+def _merged_matches(have: Dict[IPAddress, int], want: Dict[IPAddress, int]) -> bool:
+    """merged: every wanted AS is there with its weight (extra ASes are left alone)."""
+    return all(have.get(addr) == weight for addr, weight in want.items())
+
+
 def _collides(old: VipKey, new: VipKey) -> bool:
     """VPP refuses an all-port and a per-port VIP on one prefix (-81)."""
     return old.prefix == new.prefix and (old.port == 0) != (new.port == 0)
@@ -332,10 +337,22 @@ def plan(
                 conf_ops.append(Op("conf", conf=want_conf))
         prune = state in ("replaced", "overridden")
         new_keys = []
-        for key in sorted(desired.vips, key=VipKey.sort_key):
-            have = current.vips.get(key)
+        current_vips = current.vips
+        # Fast path first: most VIPs match, and sorting only the rest keeps a no-op run cheap.
+        differing = []
+        for key, want in desired.vips.items():
+            have = current_vips.get(key)
             if have is None:
                 new_keys.append(key)
+            elif (
+                have.attrs == want.attrs
+                and not force_flush
+                and (have.ases == want.ases or (not prune and _merged_matches(have.ases, want.ases)))
+            ):
+                continue
+            differing.append(key)
+        for key in sorted(differing, key=VipKey.sort_key):
+            have = current_vips.get(key)
             vip_early, ops, reasons = _vip_ops(have, desired.vips[key], prune, force_flush, flush_removed)
             early += vip_early
             body += ops
