@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, vpp.maglev engineers
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The validated maglev.yaml, as immutable value types.
 
 config.py builds these from YAML (and reports every error with its path); maglevd, the

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, vpp.maglev engineers
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Config + backend states -> the desired LbState, through the one truth table (weights.py).
 
 maglevd calls this with live health; the state module with "assume up", an explicit map, or

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, vpp.maglev engineers
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Value types for VPP's load-balancer state, shared by the planner, vppclient and maglevd.
 
 Everything here is normalised on construction (host bits masked, an all-port VIP is

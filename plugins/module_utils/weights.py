@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, vpp.maglev engineers
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The failover truth table: backend state -> (effective weight, flush).
 
 This is the single source of truth (reference/vpp-maglev.md §4). maglevd, the state module,

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The README's test command: set everything up, then run every check CI runs.
+#   lint (ruff, ansible-lint production, changelog), ansible-test sanity, then pytest
+#   (unit + integration: Ansible -> modules -> vpp_papi -> vppsim, maglevd -> probes -> servers).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+bash scripts/setup.sh
+export PATH="$root/.venv/bin:$PATH"
+export ANSIBLE_COLLECTIONS_PATH="$root/.build/collections"
+
+echo "== ruff"
+ruff check .
+ruff format --check .
+echo "== antsibull-changelog lint"
+antsibull-changelog lint
+echo "== ansible-lint (production profile)"
+ansible-lint --profile production --offline
+echo "== ansible-test sanity"
+bash scripts/sanity.sh
+echo "== pytest"
+exec python -m pytest -p no:cacheprovider -n 2 "$@"
