@@ -1,0 +1,82 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, vpp.maglev engineers
+# Apache License 2.0 (see LICENSE)
+"""Controller side of vpp.maglev.vpp_lb_state (documented in plugins/modules/vpp_lb_state.py).
+
+Runs before any host is contacted:
+- validates the options and the maglev.yaml (`config:` inline or `src:` read here) with the
+  same parser maglevd uses; an invalid config fails the task listing every error, and the
+  host is never contacted;
+- answers `rendered` and `parsed` offline (no connection, no VPP);
+- otherwise runs the module on the host with the validated structure as `config`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from ansible.errors import AnsibleActionFail, AnsibleError
+from ansible.plugins.action import ActionBase
+from ansible_collections.vpp.maglev.plugins.module_utils import config as config_mod
+from ansible_collections.vpp.maglev.plugins.module_utils import state_input
+from ansible_collections.vpp.maglev.plugins.module_utils.planner import PlanError
+from ansible_collections.vpp.maglev.plugins.module_utils.state_module import module_kwargs
+
+MODULE = "vpp.maglev.vpp_lb_state"
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+    _supports_check_mode = True
+    _supports_async = False
+
+    def run(self, tmp: Optional[str] = None, task_vars: Optional[dict] = None) -> dict:
+        result = super().run(tmp, task_vars)
+        del tmp
+        kwargs = module_kwargs()
+        _validation, params = self.validate_argument_spec(
+            argument_spec=kwargs["argument_spec"],
+            mutually_exclusive=kwargs["mutually_exclusive"],
+            required_if=kwargs["required_if"],
+        )
+        state = params["state"]
+
+        data: Any = params.get("config")
+        parsed_config = None
+        try:
+            if params.get("src"):
+                data, parsed_config = state_input.load_src(self._src_path(params["src"]))
+            elif data is not None:
+                data = state_input.plain(data)
+                parsed_config = state_input.parse_config(data)
+        except (config_mod.ConfigError, config_mod.ConfigSyntaxError) as exc:
+            result.update(state_input.config_failure(exc, params.get("src") or "config"))
+            result["failed"] = True
+            return result
+
+        if state in state_input.OFFLINE_STATES:
+            return self._offline(result, state, parsed_config, params)
+
+        module_args = {key: value for key, value in self._task.args.items() if key != "src"}
+        if data is not None:
+            module_args["config"] = data
+        result.update(self._execute_module(module_name=MODULE, module_args=module_args, task_vars=task_vars))
+        return result
+
+    def _src_path(self, src: str) -> str:
+        try:
+            return self._find_needle("files", src)
+        except AnsibleError as exc:
+            raise AnsibleActionFail("src: %s" % exc.message)
+
+    def _offline(self, result: dict, state: str, config: Any, params: dict) -> dict:
+        """rendered / parsed: computed here; no connection is opened."""
+        try:
+            answer = state_input.parse(params) if state == "parsed" else state_input.render(config, params)
+        except (state_input.InputError, PlanError) as exc:
+            result.update(failed=True, msg=str(exc))
+            return result
+        if not self._task.diff:
+            answer.pop("diff", None)
+        result.update(answer)
+        return result

@@ -1,0 +1,56 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, vpp.maglev engineers
+# Apache License 2.0 (see LICENSE)
+"""Shared documentation of the vpp_lb_* modules' options."""
+
+from __future__ import annotations
+
+
+class ModuleDocFragment:
+    # Connection options of every module that talks to VPP (vpp.maglev.vpp).
+    DOCUMENTATION = r"""
+options:
+  api_socket:
+    description:
+      - Path of VPP's binary API socket on the managed host (C(socksvr { socket-name ... }) in
+        VPP's C(startup.conf)).
+      - Set it once for all modules with C(module_defaults) and the C(group/vpp.maglev.vpp) action group.
+    type: path
+    default: /run/vpp/api.sock
+  api_dir:
+    description:
+      - Directory of VPP's C(.api.json) definitions (searched recursively for C(memclnt), C(vpe),
+        C(vlib) and C(lb)).
+      - When omitted, C(/usr/share/vpp/api) is used if it exists; otherwise the definitions are
+        read from VPP itself over the socket (VPP 24.06 or later).
+    type: path
+  timeout:
+    description:
+      - Seconds to wait for VPP to accept the connection and for each reply.
+    type: float
+    default: 10.0
+requirements:
+  - vpp_papi (the Python client shipped with VPP, C(pip install vpp_papi)) on the managed host
+  - VPP with the lb plugin API 1.2.0 or later (AS weights, C(lb_conf_get), C(lb_as_v2_dump))
+notes:
+  - The modules run on the VPP host and talk to VPP's API socket; use C(become) when the socket
+    is only accessible to root or the C(vpp) group.
+"""
+
+    # Options of the modules that refuse to write to VIPs a running maglevd manages.
+    MAGLEVD = r"""
+options:
+  maglevd_socket:
+    description:
+      - Control socket of maglevd on the managed host.
+      - When it exists and maglevd answers on it, maglevd owns the AS weights of its frontends
+        and would undo a direct change on its next sync, so the module refuses to change them
+        (use M(vpp.maglev.maglev_backend) instead) unless O(force=true).
+    type: path
+    default: /run/maglevd/maglevd.sock
+  force:
+    description:
+      - Write to VPP even when a running maglevd manages the VIP.
+    type: bool
+    default: false
+"""

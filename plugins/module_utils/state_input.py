@@ -1,0 +1,305 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, vpp.maglev engineers
+# Apache License 2.0 (see LICENSE)
+"""vpp_lb_state's inputs, shared by the action plugin (controller), the module (VPP host)
+and the filters: the argument spec, the config, backend states, protected VIPs, and the
+offline states (rendered, parsed). No Ansible imports and no I/O but reading maglev.yaml.
+
+The failover logic is desired.desired_state + weights; this file only decides which
+backend states to feed it.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
+
+from . import config as config_mod
+from .config_model import Config
+from .desired import assumed_states, desired_state
+from .disruption import plan_disruption
+from .lbstate import PROTOCOLS, LbState, VipKey
+from .planner import plan as make_plan
+from .showparse import parse_lb_state
+from .views import state_to_config, state_to_dict
+from .weights import BackendState
+
+STATES = ("merged", "replaced", "overridden", "deleted", "gathered", "rendered", "parsed")
+WRITE_STATES = ("merged", "replaced", "overridden", "deleted")
+OFFLINE_STATES = ("rendered", "parsed")
+HEALTH_CHOICES = ("assume_up", "maglevd")
+BACKEND_STATES = tuple(state.value for state in BackendState)
+
+# The module's options (the connection options come from common.CONNECTION_SPEC). The action
+# plugin validates the same spec on the controller; the module receives `config`, never `src`.
+STATE_SPEC: Dict[str, dict] = {
+    "config": {"type": "dict"},
+    "src": {"type": "path"},
+    "state": {"type": "str", "default": "merged", "choices": list(STATES)},
+    "health": {"type": "str", "default": "assume_up", "choices": list(HEALTH_CHOICES)},
+    "states": {"type": "dict"},
+    "maglevd_socket": {"type": "path", "default": "/run/maglevd/maglevd.sock"},
+    "protected": {"type": "list", "elements": "raw", "default": []},
+    "flush": {"type": "bool", "default": False},
+    "allow_empty": {"type": "bool", "default": False},
+    "estimate_disruption": {"type": "bool", "default": True},
+    "running_config": {"type": "str"},
+    "running_state": {"type": "dict"},
+    "render_state": {"type": "str", "default": "replaced", "choices": list(WRITE_STATES)},
+}
+MUTUALLY_EXCLUSIVE = [["config", "src"], ["running_config", "running_state"]]
+REQUIRED_IF = [
+    ["state", "merged", ["config", "src"], True],
+    ["state", "replaced", ["config", "src"], True],
+    ["state", "overridden", ["config", "src"], True],
+    ["state", "rendered", ["config", "src"], True],
+    ["state", "parsed", ["running_config"]],
+]
+
+
+class InputError(ValueError):
+    """Bad input; the message names the option and what is allowed."""
+
+
+def config_failure(exc: Exception, what: str) -> dict:
+    """A fail result listing every config error as 'path: message' (and structured)."""
+    if isinstance(exc, config_mod.ConfigError):
+        errors = [{"path": e.path, "message": e.message, "line": e.line} for e in exc.errors]
+        lines = ["%s: %s" % (e.path, e.message) for e in exc.errors]
+        return {
+            "msg": "%s is not a valid maglev.yaml (%d error%s): %s"
+            % (what, len(lines), "" if len(lines) == 1 else "s", "; ".join(lines)),
+            "errors": errors,
+        }
+    line = getattr(exc, "line", None)
+    return {
+        "msg": "%s cannot be read: %s" % (what, exc),
+        "errors": [{"path": what, "message": getattr(exc, "message", str(exc)), "line": line}],
+    }
+
+
+def load_src(path: str) -> Tuple[Any, Config]:
+    """(the YAML data, the validated Config) of a maglev.yaml file; raises ConfigError or
+    ConfigSyntaxError. The data is what config.py's loader read (only true/false are
+    booleans), so the module re-parses exactly what was validated here."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise config_mod.ConfigSyntaxError(
+            "cannot read the file: %s" % (exc.strerror if isinstance(exc, OSError) else exc), path
+        )
+    # TODO(lead): a public config.load_text_data(text, source) -> (data, Config) would avoid
+    # reaching into config.py's private loader here.
+    data, duplicates, lines = config_mod._load_yaml(text, path)
+    return data, config_mod._parse(data, path, duplicates, lines)
+
+
+def plain(data: Any) -> Any:
+    """``data`` with plain dict/list/str/int/float/bool/None only.
+
+    Ansible (2.19+) hands action and filter plugins *tagged* subclasses of str/int/float
+    (origin tracking); config.py checks ``type(value) is int`` so that a bool is never
+    taken for a number, which a tagged int fails too. Converting here keeps that rule."""
+    if data is None or type(data) in (bool, int, float, str):
+        return data
+    if isinstance(data, Mapping):
+        return {plain(key): plain(value) for key, value in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [plain(item) for item in data]
+    if isinstance(data, bool):
+        return bool(data)
+    for kind in (str, int, float):
+        if isinstance(data, kind):
+            return kind(data)
+    return data  # anything else (a date, a set): config.py reports it with its path
+
+
+def parse_config(data: Any) -> Config:
+    """The validated Config of a maglev.yaml structure (raises config.ConfigError)."""
+    return config_mod.parse(plain(data))
+
+
+def backend_states(
+    config: Config, overrides: Optional[Mapping[str, Any]] = None, base: Optional[Mapping[str, Any]] = None
+) -> Dict[str, BackendState]:
+    """Each backend's state: ``base`` (maglevd's live states) or "assume up" (enabled backends
+    up, disabled ones disabled), then the explicit ``overrides`` (option `states`) on top."""
+    states = assumed_states(config)
+    for name, value in (base or {}).items():
+        if name in states:
+            try:
+                states[name] = BackendState(str(value).lower())
+            except ValueError:
+                states[name] = BackendState.UNKNOWN  # a state this collection does not know
+    errors = []
+    for name, value in (overrides or {}).items():
+        if name not in config.backends:
+            known = ", ".join(sorted(config.backends)) or "none"
+            errors.append("states.%s: no backend %s in the config (backends: %s)" % (name, name, known))
+            continue
+        try:
+            states[name] = BackendState(str(value).lower())
+        except ValueError:
+            errors.append("states.%s: %r is not a backend state (%s)" % (name, value, ", ".join(BACKEND_STATES)))
+    if errors:
+        raise InputError("; ".join(errors))
+    return states
+
+
+# ----------------------------------------------------------------------------- protected VIPs
+
+
+@dataclass(frozen=True)
+class VipPattern:
+    """A `protected` entry: a prefix, optionally narrowed to one protocol and port."""
+
+    prefix: Any
+    protocol: Optional[int] = None
+    port: Optional[int] = None
+
+    def matches(self, key: VipKey) -> bool:
+        if key.prefix != self.prefix:
+            return False
+        if self.port is not None and key.port != self.port:
+            return False
+        return self.protocol is None or key.protocol == self.protocol
+
+
+PROTECTED_HELP = (
+    "a VIP prefix ('192.0.2.1/32': every VIP on it), a prefix with protocol:port "
+    "('192.0.2.1/32 tcp:80'), '<prefix> all-ports', or a dict {vip, protocol, port}"
+)
+
+
+def _pattern(entry: Any, where: str) -> VipPattern:
+    protocol: Optional[int] = None
+    port: Optional[int] = None
+    if isinstance(entry, Mapping):
+        unknown = sorted(set(entry) - {"vip", "protocol", "port"})
+        if unknown or "vip" not in entry:
+            raise InputError("%s: expected %s, got keys %s" % (where, PROTECTED_HELP, ", ".join(sorted(entry))))
+        text = str(entry["vip"])
+        if entry.get("protocol") is not None:
+            protocol = PROTOCOLS.get(str(entry["protocol"]))
+            if protocol is None:
+                raise InputError("%s.protocol: %r is not one of tcp, udp, any" % (where, entry["protocol"]))
+        if entry.get("port") is not None:
+            try:
+                port = int(entry["port"])
+            except (TypeError, ValueError):
+                port = -1
+            if not 0 <= port <= 65535:
+                raise InputError("%s.port: %r is not a port 0..65535" % (where, entry["port"]))
+    elif isinstance(entry, str):
+        parts = entry.split()
+        if not 1 <= len(parts) <= 2:
+            raise InputError("%s: %r is not %s" % (where, entry, PROTECTED_HELP))
+        text = parts[0]
+        if len(parts) == 2:
+            if parts[1] == "all-ports":
+                protocol, port = 255, 0
+            else:
+                name, _, number = parts[1].partition(":")
+                if name not in ("tcp", "udp") or not number.isdigit() or not 0 < int(number) <= 65535:
+                    raise InputError("%s: %r is not %s" % (where, entry, PROTECTED_HELP))
+                protocol, port = PROTOCOLS[name], int(number)
+    else:
+        raise InputError("%s: %r is not %s" % (where, entry, PROTECTED_HELP))
+    try:
+        prefix = ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        raise InputError("%s: %r is not an IPv4/IPv6 address or prefix" % (where, text))
+    if port == 0:
+        protocol = 255
+    return VipPattern(prefix, protocol, port)
+
+
+def parse_protected(entries: Optional[Iterable[Any]]) -> List[VipPattern]:
+    return [_pattern(entry, "protected[%d]" % index) for index, entry in enumerate(entries or ())]
+
+
+def protected_keys(patterns: List[VipPattern], keys: Iterable[VipKey]) -> List[VipKey]:
+    """The VIPs among ``keys`` (VPP's current ones) that a pattern protects."""
+    if not patterns:
+        return []
+    return [key for key in keys if any(pattern.matches(key) for pattern in patterns)]
+
+
+# ----------------------------------------------------------------------------- offline states
+
+
+def desired_for(config: Optional[Config], params: Mapping[str, Any], base_states: Optional[Mapping] = None) -> LbState:
+    """The desired LbState of a task (empty without a config: `deleted` of everything)."""
+    if config is None:
+        return LbState()
+    return desired_state(config, backend_states(config, params.get("states"), base_states))
+
+
+def running_state(params: Mapping[str, Any]) -> LbState:
+    """What `rendered` plans against: `running_state` (a maglev.yaml structure, e.g. the
+    output of `gathered`), or `running_config` (`show lb vips verbose` text), or a VPP with
+    no VIP and nothing configured."""
+    if params.get("running_state") is not None:
+        try:
+            return desired_state(parse_config(params["running_state"]))
+        except config_mod.ConfigError as exc:
+            raise InputError(config_failure(exc, "running_state")["msg"])
+    if params.get("running_config"):
+        return parse_lb_state(params["running_config"])
+    return LbState()
+
+
+def plan_result(the_plan: Any, estimate_disruption: bool) -> dict:
+    """The result keys every plan reports (without before/after, which the caller chooses)."""
+    result = {
+        "changed": bool(the_plan),
+        "commands": the_plan.commands(),
+        "api_calls": the_plan.api_calls(),
+        "summary": the_plan.summary(),
+        "recreated": bool(the_plan.recreated),
+        "recreate_reasons": sorted({reason for reasons in the_plan.recreated.values() for reason in reasons}),
+    }
+    if estimate_disruption:
+        result["disruption"] = plan_disruption(the_plan)
+    return result
+
+
+def protected_from(params: Mapping[str, Any], current: LbState) -> List[VipKey]:
+    return protected_keys(parse_protected(params.get("protected")), current.vips)
+
+
+def render(config: Config, params: Mapping[str, Any]) -> dict:
+    """state=rendered: the vppctl lines and API calls of the config, offline.
+
+    Planned with `render_state` semantics against running_state()/running_config, so it is
+    also a dry run of a change against a saved `gathered` output. Raises InputError/PlanError."""
+    current = running_state(params)
+    desired = desired_for(config, params)
+    the_plan = make_plan(
+        current,
+        desired,
+        params.get("render_state") or "replaced",
+        protected=protected_from(params, current),
+        flush_removed=bool(params.get("flush")),
+        allow_empty=bool(params.get("allow_empty")),
+    )
+    result = plan_result(the_plan, bool(params.get("estimate_disruption", True)))
+    result["rendered"] = result["commands"]
+    result["changed"] = False  # nothing was (or would be) changed anywhere
+    result["diff"] = the_plan.diff()
+    result["after"] = state_to_dict(the_plan.after)
+    return result
+
+
+def parse(params: Mapping[str, Any]) -> dict:
+    """state=parsed: `show lb vips verbose` text -> the maglev.yaml structure, offline."""
+    text = params.get("running_config")
+    if not text:
+        raise InputError("running_config: the text of 'show lb vips verbose' is required for state parsed")
+    return {"changed": False, "parsed": state_to_config(parse_lb_state(text))}
+
+
+def gathered(current: LbState) -> dict:
+    return {"changed": False, "gathered": state_to_config(current)}

@@ -1,0 +1,124 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, vpp.maglev engineers
+# Apache License 2.0 (see LICENSE)
+"""What the vpp_lb_state module does on the VPP host, given an AnsibleModule.
+
+    config (validated on the controller, re-parsed here) + backend states
+      -> desired LbState -> vppclient.read_state -> planner.plan -> check mode / apply
+
+Everything else is the core's: desired_state + weights for the failover logic, the planner
+for the diff, vppclient for VPP, disruption for the bucket figures.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Optional
+
+from . import state_input
+from .common import CONNECTION_SPEC, ModuleFailure, ModuleInputError, run_plan, vpp_session
+from .config import ConfigError
+from .disruption import plan_disruption
+from .planner import PlanError
+from .planner import plan as make_plan
+from .views import state_to_dict
+
+
+def argument_spec() -> dict:
+    spec = dict(CONNECTION_SPEC)
+    spec.update(state_input.STATE_SPEC)
+    return spec
+
+
+def module_kwargs() -> dict:
+    """Keyword arguments of AnsibleModule for vpp_lb_state (and the action plugin's check)."""
+    return {
+        "argument_spec": argument_spec(),
+        "mutually_exclusive": state_input.MUTUALLY_EXCLUSIVE,
+        "required_if": state_input.REQUIRED_IF,
+        "supports_check_mode": True,
+    }
+
+
+def maglevd_states(params: Dict[str, Any]) -> Dict[str, str]:
+    """Live backend states from the running maglevd (health: maglevd)."""
+    try:
+        from . import maglevd_client  # lands with maglev_backend; optional until then
+    except ImportError:
+        raise ModuleFailure("health: maglevd needs plugins/module_utils/maglevd_client.py, which is not installed")
+    socket_path = params["maglevd_socket"]
+    try:
+        client = maglevd_client.MaglevdClient(socket_path, timeout=params["timeout"])
+        return client.backend_states()
+    except maglevd_client.MaglevdError as exc:
+        raise ModuleFailure(
+            "health: maglevd: cannot read backend states from maglevd on %s: %s" % (socket_path, exc),
+        )
+
+
+def run(module: Any) -> dict:
+    """The whole task; returns the result or calls fail_json."""
+    params = module.params
+    state = params["state"]
+    if params.get("src"):
+        module.fail_json(
+            msg="src is read on the controller by the vpp.maglev.vpp_lb_state action plugin; "
+            "the module itself takes config (a maglev.yaml structure)"
+        )
+    config = None
+    if params.get("config") is not None:
+        try:
+            config = state_input.parse_config(params["config"])
+        except ConfigError as exc:
+            module.fail_json(**state_input.config_failure(exc, "config"))
+    try:
+        if state in state_input.OFFLINE_STATES:
+            return state_input.parse(params) if state == "parsed" else state_input.render(config, params)
+        patterns = state_input.parse_protected(params.get("protected"))
+        base = None
+        if config is not None and params["health"] == "maglevd" and state != "gathered":
+            base = _maglevd_or_fail(module, params)
+        desired = state_input.desired_for(config, params, base)
+    except (state_input.InputError, PlanError) as exc:
+        module.fail_json(msg=str(exc))
+
+    result: dict = {}
+    with vpp_session(module) as vpp:
+        current = vpp.read_state()
+        if state == "gathered":
+            result = state_input.gathered(current)
+        else:
+            result = _converge(module, vpp, current, desired, patterns)
+    return result
+
+
+def _maglevd_or_fail(module: Any, params: dict) -> Optional[Dict[str, str]]:
+    try:
+        return maglevd_states(params)
+    except ModuleFailure as exc:
+        module.fail_json(**exc.fields)
+    return None
+
+
+def _converge(module: Any, vpp: Any, current: Any, desired: Any, patterns: list) -> dict:
+    params = module.params
+    the_plan = make_plan(
+        current,
+        desired,
+        params["state"],
+        protected=state_input.protected_keys(patterns, current.vips),
+        flush_removed=params["flush"],
+        allow_empty=params["allow_empty"],
+    )
+    disruption = plan_disruption(the_plan) if params["estimate_disruption"] else None
+    try:
+        result = run_plan(module, vpp, the_plan, state_to_dict)
+    except ModuleFailure as exc:
+        if disruption is not None:
+            exc.fields.setdefault("disruption", disruption)
+        raise
+    if disruption is not None:
+        result["disruption"] = disruption
+    return result
+
+
+__all__ = ["ModuleInputError", "argument_spec", "module_kwargs", "run"]

@@ -1,0 +1,60 @@
+"""vppsim's own state (read over its control socket, not through vppclient) in the shape of the
+modules' before/after, so tests compare the module's view with the simulator's truth."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any, Dict, List, Optional
+
+PROTOCOL_NAMES = {6: "tcp", 17: "udp", 255: "any"}
+
+
+def _backend_key(backend: Dict[str, Any]) -> tuple:
+    address = ipaddress.ip_address(backend["address"])
+    return (address.version, int(address))
+
+
+def sim_vips(sim: Any) -> List[Dict[str, Any]]:
+    """Live VIPs with live ASes, as vpp_lb_* modules report them (in the modules' order:
+    numeric, IPv4 first)."""
+    result = []
+    for vip in sim.state()["vips"]:
+        if not vip["used"]:
+            continue
+        encap = vip["encap"]
+        nat = encap in ("nat4", "nat6")
+        result.append(
+            {
+                "vip": vip["prefix"],
+                "protocol": PROTOCOL_NAMES[vip["protocol"]],
+                "port": vip["port"],
+                "encap": encap,
+                "dscp": vip["dscp"] if encap == "l3dsr" else 0,
+                "type": "clusterip",
+                "target_port": vip["target_port"] if nat else 0,
+                "new_flows_table_length": vip["new_flows_table_length"],
+                "src_ip_sticky": vip["src_ip_sticky"],
+                "backends": sorted(
+                    ({"address": a["address"], "weight": a["weight"]} for a in vip["ases"] if a["used"]),
+                    key=_backend_key,
+                ),
+            }
+        )
+    return sorted(result, key=_vip_key)
+
+
+def _vip_key(vip: Dict[str, Any]) -> tuple:
+    network = ipaddress.ip_network(vip["vip"])
+    protocol = {name: number for number, name in PROTOCOL_NAMES.items()}[vip["protocol"]]
+    return (network.version, int(network.network_address), network.prefixlen, vip["port"], protocol)
+
+
+def sim_vip(sim: Any, prefix: str, port: int = 0) -> Optional[Dict[str, Any]]:
+    for vip in sim_vips(sim):
+        if vip["vip"] == prefix and vip["port"] == port:
+            return vip
+    return None
+
+
+def sim_conf(sim: Any) -> Dict[str, Any]:
+    return sim.state()["conf"]

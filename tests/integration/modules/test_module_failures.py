@@ -1,0 +1,107 @@
+"""How the modules fail: old VPP, no socket, VPP restarting between tasks, a connection dropped
+or an error returned in the middle of an apply (and that the next run converges)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from ansible_helpers import PYTHON, run_playbook
+from simview import sim_vip
+
+from ansible_collections.vpp.maglev.vppsim.harness import VppSim
+
+pytestmark = pytest.mark.integration
+
+WEB = {"vip": "192.0.2.1/32", "protocol": "tcp", "port": 80}
+FIVE = [{"address": "10.0.0.%d" % i} for i in range(1, 6)]
+ALL_MODULES = [
+    {"vpp.maglev.vpp_lb_conf": {"flow_timeout": 30}},
+    {"vpp.maglev.vpp_lb_frontend": WEB},
+    {"vpp.maglev.vpp_lb_backend": dict(WEB, address="10.0.0.1")},
+    {"vpp.maglev.vpp_lb_info": {}},
+]
+
+
+def failing(tasks):
+    return [dict(task, ignore_errors=True) for task in tasks]
+
+
+def test_old_vpp_gets_one_clear_error(tmp_path):
+    (tmp_path / "sim").mkdir()
+    with VppSim(tmp_path / "sim", vpp_version="26.06") as sim:
+        run = run_playbook(tmp_path, failing(ALL_MODULES), vpp=sim)
+        assert [entry["status"] for entry in run.entries] == ["failed"] * 4, run.stdout
+        for result in run.results:
+            assert "VPP 26.06" in result["msg"]
+            assert "lb_as_set_weight" in result["msg"] and "lb.api 1.2.0 or newer" in result["msg"]
+        assert sim.stats()["writes"] == 0
+
+
+def test_missing_socket_names_the_path(tmp_path):
+    missing = str(tmp_path / "nowhere" / "api.sock")
+    defaults = {"group/vpp.maglev.vpp": {"api_socket": missing}}
+    run = run_playbook(tmp_path, failing(ALL_MODULES), module_defaults=defaults)
+    assert [entry["status"] for entry in run.entries] == ["failed"] * 4, run.stdout
+    for result in run.results:
+        assert "VPP API socket %s does not exist" % missing in result["msg"]
+
+
+def test_vpp_restart_between_two_tasks(tmp_path, vppsim):
+    restart = [
+        str(PYTHON),
+        "-c",
+        "import json, socket, sys\n"
+        "s = socket.socket(socket.AF_UNIX)\ns.connect(sys.argv[1])\n"
+        "s.sendall(json.dumps({'cmd': 'restart'}).encode() + b'\\n')\n"
+        "assert json.loads(s.makefile().readline())['ok']",
+        vppsim.control_socket,
+    ]
+    task = {"vpp.maglev.vpp_lb_frontend": dict(WEB, backends=FIVE[:2])}
+    tasks = [task, {"ansible.builtin.command": {"argv": restart}}, task, task]
+    run = run_playbook(tmp_path, tasks, vpp=vppsim)
+    assert run.ok, run.stdout
+    first, _, after_restart, again = run.results
+    assert first["changed"] and after_restart["changed"] and not again["changed"]
+    assert after_restart["before"] == {}  # the restarted VPP came back empty
+    assert after_restart["after"] == first["after"] == sim_vip(vppsim, "192.0.2.1/32", 80)
+    assert vppsim.state()["restarts"] == 1
+
+
+def test_connection_dropped_mid_apply_reports_and_rerun_converges(tmp_path, vppsim):
+    task = {"vpp.maglev.vpp_lb_frontend": dict(WEB, backends=FIVE)}
+    # the module reads lb_conf_get and lb_vip_dump, then writes: vip + 10.0.0.1 pass, 10.0.0.2 is dropped
+    vppsim.set_fault(drop_after=4)
+    broken = run_playbook(tmp_path, [task], vpp=vppsim)
+    assert not broken.ok
+    result = broken.last
+    assert result["connection_lost"] is True and result["error"] == "CONNECTION_LOST"
+    assert result["failed_op"] == "lb as 192.0.2.1/32 protocol tcp port 80 10.0.0.2 weight 100"
+    assert result["applied"] == [
+        "lb vip 192.0.2.1/32 protocol tcp port 80 encap gre4 new_len 1024",
+        "lb as 192.0.2.1/32 protocol tcp port 80 10.0.0.1 weight 100",
+    ]
+    assert len(result["not_applied"]) == 3
+    assert "re-running the task converges" in result["msg"]
+    assert result["changed"] is True  # something was applied
+    assert sim_vip(vppsim, "192.0.2.1/32", 80)["backends"] == [{"address": "10.0.0.1", "weight": 100}]
+
+    vppsim.set_fault(drop_after=None)
+    rerun = run_playbook(tmp_path, [task, task], vpp=vppsim)
+    assert rerun.ok, rerun.stdout
+    converge, again = rerun.results
+    assert len(converge["commands"]) == 4 and not again["changed"]
+    assert [b["address"] for b in sim_vip(vppsim, "192.0.2.1/32", 80)["backends"]] == [b["address"] for b in FIVE]
+
+
+def test_vpp_error_mid_apply_names_the_op_and_the_error(tmp_path, vppsim):
+    vppsim.set_fault(fail={"message": "lb_add_del_as_v2", "nth": 3, "retval": -97})
+    task = {"vpp.maglev.vpp_lb_frontend": dict(WEB, backends=FIVE)}
+    run = run_playbook(tmp_path, [task], vpp=vppsim)
+    assert not run.ok
+    result = run.last
+    assert result["retval"] == -97 and result["error"] == "INVALID_ADDRESS_FAMILY"
+    assert "operation 4 of 6 failed: lb as 192.0.2.1/32 protocol tcp port 80 10.0.0.3 weight 100" in result["msg"]
+    assert "VPP returned -97 (INVALID_ADDRESS_FAMILY)" in result["msg"]
+    assert len(result["applied"]) == 3 and len(result["not_applied"]) == 2
+    assert json.dumps(result)  # JSON-clean: nothing vpp_papi printed leaked into it

@@ -1,0 +1,224 @@
+"""The role vpp.maglev.maglevd applied to localhost in a temporary prefix (no systemd)."""
+
+from __future__ import annotations
+
+import grp
+import os
+import pwd
+import shutil
+import stat
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import run_playbook_file
+
+pytestmark = pytest.mark.integration
+
+PLAYBOOK = """\
+- name: Apply the role
+  hosts: localhost
+  gather_facts: false
+  roles:
+    - role: vpp.maglev.maglevd
+"""
+
+ICMP_CONFIG = {
+    "maglev": {
+        "vpp": {"lb": {"ipv4-src-address": "192.0.2.254"}},
+        "healthchecks": {
+            "http": {"type": "http", "port": 8080, "interval": "2s", "params": {"path": "/healthz"}},
+            "ping": {"type": "icmp", "interval": "2s"},
+        },
+        "backends": {
+            "b1": {"address": "127.0.0.1", "healthcheck": "http"},
+            "b2": {"address": "127.0.0.2", "healthcheck": "ping"},
+        },
+        "frontends": {
+            "web": {
+                "address": "192.0.2.1",
+                "protocol": "tcp",
+                "port": 80,
+                "pools": [{"name": "main", "backends": {"b1": {}, "b2": {"weight": 50}}}],
+            }
+        },
+    }
+}
+
+
+def plain_config(**healthchecker):
+    """Same frontend, http checks only (no CAP_NET_RAW needed)."""
+    config = {
+        "maglev": {
+            "vpp": {"lb": {"ipv4-src-address": "192.0.2.254"}},
+            "healthchecks": {"http": {"type": "http", "port": 8080, "params": {"path": "/healthz"}}},
+            "backends": {"b1": {"address": "127.0.0.1", "healthcheck": "http"}},
+            "frontends": {
+                "web": {
+                    "address": "192.0.2.1",
+                    "protocol": "tcp",
+                    "port": 80,
+                    "pools": [{"name": "main", "backends": {"b1": {}}}],
+                }
+            },
+        }
+    }
+    if healthchecker:
+        config["maglev"]["healthchecker"] = healthchecker
+    return config
+
+
+def base_vars(prefix: Path, wheelhouse: Path) -> dict:
+    return {
+        "maglevd_prefix": str(prefix),
+        "maglevd_manage_service": False,
+        "maglevd_manage_user": False,
+        "maglevd_user": pwd.getpwuid(os.getuid()).pw_name,
+        "maglevd_group": grp.getgrgid(os.getgid()).gr_name,
+        "maglevd_python": str(Path(os.environ.get("VIRTUAL_ENV", "")) / "bin" / "python")
+        if os.environ.get("VIRTUAL_ENV")
+        else str(Path(__file__).resolve().parents[3] / ".venv" / "bin" / "python"),
+        "maglevd_pip_extra_args": "--no-index --find-links %s" % wheelhouse,
+    }
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def unit_lines(unit: Path) -> list:
+    return [line.strip() for line in unit.read_text().splitlines()]
+
+
+def systemd_analyze() -> str:
+    tool = shutil.which("systemd-analyze")
+    if tool is None:
+        # The systemd package provides it; install it rather than skip (apt works here).
+        subprocess.run(["apt-get", "install", "-y", "-q", "systemd"], capture_output=True, timeout=300)
+        tool = shutil.which("systemd-analyze")
+    if tool is None:
+        pytest.skip("systemd-analyze is missing and the systemd package could not be installed")
+    return tool
+
+
+def test_install_reconfigure_and_remove(tmp_path, wheelhouse):
+    prefix = tmp_path / "root"
+    playbook = tmp_path / "role.yml"
+    playbook.write_text(PLAYBOOK)
+    variables = {**base_vars(prefix, wheelhouse), "maglevd_config": ICMP_CONFIG}
+
+    # 1. Fresh install.
+    run = run_playbook_file(tmp_path / "run1", playbook, variables)
+    assert run.ok, run.stdout + run.stderr
+    opt = prefix / "opt" / "vpp-maglev"
+    etc = prefix / "etc" / "vpp-maglev"
+    bindir = prefix / "usr" / "local" / "bin"
+    unit = prefix / "etc" / "systemd" / "system" / "maglevd.service"
+    code = opt / "lib" / "ansible_collections" / "vpp" / "maglev"
+    config = etc / "maglev.yaml"
+
+    for path in (bindir / "maglevd", bindir / "maglevc"):
+        assert mode(path) == 0o755, path
+    assert mode(etc) == 0o750
+    assert mode(config) == 0o640
+    assert mode(etc / "maglevd.env") == 0o640
+    assert mode(unit) == 0o644
+    assert (code / "maglevd" / "__main__.py").is_file()
+    assert (code / "plugins" / "module_utils" / "weights.py").is_file()
+    assert not list(code.rglob("__pycache__")), "bytecode must not be shipped"
+    # The venv has every pinned dependency.
+    venv_python = opt / "venv" / "bin" / "python"
+    probe = subprocess.run(
+        [str(venv_python), "-c", "import vpp_papi, aiohttp, yaml, h11, prometheus_client"],
+        capture_output=True,
+        text=True,
+    )
+    assert probe.returncode == 0, probe.stderr
+    # The rendered file passes the installed daemon's own check.
+    check = subprocess.run([str(bindir / "maglevd"), "--check", str(config)], capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+    # icmp check configured: CAP_NET_RAW and nothing else.
+    lines = unit_lines(unit)
+    assert "CapabilityBoundingSet=CAP_NET_RAW" in lines
+    assert "AmbientCapabilities=CAP_NET_RAW" in lines
+    assert "RestrictNamespaces=yes" in lines
+    for wanted in (
+        "NoNewPrivileges=yes",
+        "ProtectSystem=strict",
+        "ProtectHome=yes",
+        "PrivateTmp=yes",
+        "RuntimeDirectory=maglevd",
+        "RuntimeDirectoryMode=0750",
+        "SystemCallFilter=@system-service",
+        "ExecReload=/bin/kill -HUP $MAINPID",
+    ):
+        assert wanted in lines, wanted
+    verify = subprocess.run(
+        [systemd_analyze(), "verify", "--man=no", str(unit)], capture_output=True, text=True, timeout=120
+    )
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+    assert "maglevd.service" not in verify.stderr, verify.stderr  # no warnings about our unit
+
+    # 2. Same variables again: nothing changes.
+    run = run_playbook_file(tmp_path / "run2", playbook, variables)
+    assert run.ok, run.stdout + run.stderr
+    assert run.changed_tasks() == []
+
+    # 3. A broken config fails the play at the template's --check and keeps the old file.
+    before = config.read_bytes()
+    broken = {"maglev": {**ICMP_CONFIG["maglev"], "backends": {"b1": {"address": "not-an-ip"}}}}
+    run = run_playbook_file(tmp_path / "run3", playbook, {**variables, "maglevd_config": broken})
+    assert not run.ok
+    failed = run.failed()
+    assert failed and "Render maglev.yaml" in failed[0]["task"], run.stdout
+    assert "not-an-ip" in str(failed[0]["result"]), failed[0]["result"]
+    assert config.read_bytes() == before
+
+    # 4. No icmp but a probe namespace: CAP_SYS_ADMIN only, and setns allowed.
+    run = run_playbook_file(
+        tmp_path / "run4", playbook, {**variables, "maglevd_config": plain_config(netns="probes")}
+    )
+    assert run.ok, run.stdout + run.stderr
+    lines = unit_lines(unit)
+    assert "CapabilityBoundingSet=CAP_SYS_ADMIN" in lines
+    assert "RestrictNamespaces=net" in lines
+    assert b"netns: probes" in config.read_bytes()
+
+    # 5. Neither: an empty capability set.
+    run = run_playbook_file(tmp_path / "run5", playbook, {**variables, "maglevd_config": plain_config()})
+    assert run.ok, run.stdout + run.stderr
+    lines = unit_lines(unit)
+    assert "CapabilityBoundingSet=" in lines
+    assert "AmbientCapabilities=" in lines
+    assert not [line for line in lines if line.startswith("CapabilityBoundingSet=CAP")]
+
+    # 6. absent removes what the role installed.
+    run = run_playbook_file(tmp_path / "run6", playbook, {**variables, "maglevd_state": "absent"})
+    assert run.ok, run.stdout + run.stderr
+    for path in (opt, etc, unit, bindir / "maglevd", bindir / "maglevc"):
+        assert not path.exists(), path
+
+
+def test_tcp_listener_without_token_is_refused_before_any_change(tmp_path, wheelhouse):
+    prefix = tmp_path / "root"
+    playbook = tmp_path / "role.yml"
+    playbook.write_text(PLAYBOOK)
+    variables = {
+        **base_vars(prefix, wheelhouse),
+        "maglevd_config": plain_config(),
+        "maglevd_control_addr": "127.0.0.1:0",
+    }
+    run = run_playbook_file(tmp_path / "run", playbook, variables)
+    assert not run.ok
+    assert "maglevd_control_token" in run.stdout + run.stderr
+    assert not prefix.exists()
+
+
+def test_unknown_variable_value_is_refused_by_argument_specs(tmp_path, wheelhouse):
+    playbook = tmp_path / "role.yml"
+    playbook.write_text(PLAYBOOK)
+    variables = {**base_vars(tmp_path / "root", wheelhouse), "maglevd_config": plain_config(), "maglevd_state": "gone"}
+    run = run_playbook_file(tmp_path / "run", playbook, variables)
+    assert not run.ok
+    assert "maglevd_state" in run.stdout and "present" in run.stdout
+    assert not (tmp_path / "root").exists()

@@ -1,0 +1,195 @@
+"""Helpers of the vpp_lb_state integration tests: configs, vppsim's truth in the module's
+before/after shape, a behind-Ansible's-back vpp_papi session, and playbooks run against a
+real inventory (for the drift playbook and the "host never contacted" proofs)."""
+
+from __future__ import annotations
+
+import copy
+import ipaddress
+import json
+import os
+import subprocess
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+from ansible_helpers import ANSIBLE_PLAYBOOK, CALLBACKS, COLLECTIONS, PYTHON, ROOT, PlaybookRun
+from ansible_collections.vpp.maglev.plugins.module_utils import vppclient
+
+PROTOCOL_NAMES = {6: "tcp", 17: "udp", 255: "any"}
+DRIFT_PLAYBOOK = ROOT / "playbooks" / "drift.yml"
+
+# Two frontends with failover pools, an IPv6 one, an l3dsr one, an all-port one.
+BASE_CONFIG: Dict[str, Any] = {
+    "maglev": {
+        "vpp": {"lb": {"ipv4-src-address": "192.0.2.254", "ipv6-src-address": "2001:db8::fe"}},
+        "backends": {
+            "web1": {"address": "10.0.0.1"},
+            "web2": {"address": "10.0.0.2"},
+            "web3": {"address": "10.0.0.3"},
+            "spare": {"address": "10.0.0.9"},
+            "v6a": {"address": "2001:db8:1::a"},
+            "v6b": {"address": "2001:db8:1::b"},
+            "dsr1": {"address": "10.1.0.1"},
+            "dsr2": {"address": "10.1.0.2"},
+        },
+        "frontends": {
+            "web": {
+                "address": "192.0.2.10",
+                "protocol": "tcp",
+                "port": 80,
+                "pools": [
+                    {"name": "primary", "backends": {"web1": {}, "web2": {"weight": 50}, "web3": {}}},
+                    {"name": "backup", "backends": {"spare": {}}},
+                ],
+            },
+            "web6": {
+                "address": "2001:db8::10",
+                "protocol": "tcp",
+                "port": 443,
+                "encap": "gre6",
+                "pools": [{"name": "primary", "backends": {"v6a": {}, "v6b": {"weight": 20}}}],
+            },
+            "dsr": {
+                "address": "192.0.2.20",
+                "encap": "l3dsr",
+                "dscp": 10,
+                "new-flows-table-length": 2048,
+                "pools": [{"name": "primary", "backends": {"dsr1": {}, "dsr2": {}}}],
+            },
+        },
+    }
+}
+
+
+def config(**changes: Any) -> Dict[str, Any]:
+    """A deep copy of BASE_CONFIG; ``changes`` maps 'frontends.web.pools' style paths to values."""
+    result = copy.deepcopy(BASE_CONFIG)
+    for dotted, value in changes.items():
+        node = result["maglev"]
+        parts = dotted.split(".")
+        for part in parts[:-1]:
+            node = node[int(part)] if isinstance(node, list) else node[part]
+        if value is DELETE:
+            del node[parts[-1]]
+        else:
+            node[parts[-1]] = value
+    return result
+
+
+DELETE = object()
+
+
+def _ip_key(text: str) -> tuple:
+    address = ipaddress.ip_address(text)
+    return (address.version, int(address))
+
+
+def _vip_sort(vip: Dict[str, Any]) -> tuple:
+    net = ipaddress.ip_network(vip["vip"])
+    return (net.version, int(net.network_address), net.prefixlen, vip["port"], vip["protocol"])
+
+
+def sim_state(sim: Any) -> Dict[str, Any]:
+    """vppsim's own state (its control socket, not vppclient) in the shape of before/after."""
+    raw = sim.state()
+    vips: List[Dict[str, Any]] = []
+    for vip in raw["vips"]:
+        if not vip["used"]:
+            continue  # deleted, lingering
+        encap = vip["encap"]
+        nat = encap in ("nat4", "nat6")
+        vips.append(
+            {
+                "vip": vip["prefix"],
+                "protocol": PROTOCOL_NAMES[vip["protocol"]],
+                "port": vip["port"],
+                "encap": encap,
+                "dscp": vip["dscp"] if encap == "l3dsr" else 0,
+                "type": ("clusterip", "nodeport")[vip["srv_type"]] if nat else "clusterip",
+                "target_port": vip["target_port"] if nat else 0,
+                "new_flows_table_length": vip["new_flows_table_length"],
+                "src_ip_sticky": vip["src_ip_sticky"],
+                "backends": sorted(
+                    ({"address": a["address"], "weight": a["weight"]} for a in vip["ases"] if a["used"]),
+                    key=lambda backend: _ip_key(backend["address"]),
+                ),
+            }
+        )
+    return {"conf": raw["conf"], "vips": sorted(vips, key=_vip_sort)}
+
+
+def behind_the_back(sim: Any) -> Any:
+    """A vpp_papi session on the simulator, for changes Ansible does not know about."""
+    return vppclient.connect(sim.socket, api_dir=sim.api_dir)
+
+
+def writes(sim: Any) -> int:
+    return sim.stats()["writes"]
+
+
+def write_counts(sim: Any) -> Dict[str, int]:
+    """Write messages received since the last reset, by name."""
+    counts = sim.stats()["counts"]
+    return {name: n for name, n in counts.items() if name.startswith("lb_") and not name.endswith(("_dump", "_get"))}
+
+
+def run_with_inventory(
+    tmp_path: Path,
+    playbook: Any,
+    inventory: str,
+    *,
+    extra_vars: Optional[Dict[str, Any]] = None,
+    check: bool = False,
+    diff: bool = False,
+    timeout: float = 120,
+) -> PlaybookRun:
+    """ansible-playbook with an inventory file (not localhost): ``playbook`` is a path or a
+    list of plays (written as JSON)."""
+    tmp_path = Path(tmp_path)
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    index = len(list(tmp_path.glob("results-*.jsonl")))
+    log = tmp_path / ("results-%d.jsonl" % index)
+    if not isinstance(playbook, (str, Path)):
+        path = tmp_path / ("plays-%d.json" % index)
+        path.write_text(json.dumps(playbook, indent=1))
+        playbook = path
+    inventory_file = tmp_path / ("inventory-%d.ini" % index)
+    inventory_file.write_text(inventory)
+    env = dict(os.environ)
+    env.update(
+        ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS),
+        ANSIBLE_CALLBACK_PLUGINS=str(CALLBACKS),
+        ANSIBLE_CALLBACKS_ENABLED="result_log",
+        ANSIBLE_NOCOLOR="1",
+        ANSIBLE_RETRY_FILES_ENABLED="0",
+        ANSIBLE_HOST_KEY_CHECKING="0",
+        ANSIBLE_LOCAL_TEMP=str(tmp_path / "ansible-tmp"),
+        ANSIBLE_REMOTE_TEMP=str(tmp_path / "ansible-remote-tmp"),
+        RESULT_LOG=str(log),
+    )
+    command = [str(ANSIBLE_PLAYBOOK), "-i", str(inventory_file), str(playbook)]
+    if extra_vars:
+        command += ["-e", json.dumps(extra_vars)]
+    if check:
+        command.append("--check")
+    if diff:
+        command.append("--diff")
+    proc = subprocess.run(command, capture_output=True, text=True, env=env, timeout=timeout, cwd=str(tmp_path))
+    entries = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+    return PlaybookRun(proc.returncode, proc.stdout, proc.stderr, entries)
+
+
+def local_inventory(sim: Any, group: str = "lbs", host: str = "lb1") -> str:
+    """An inventory whose one host runs modules locally, pointed at ``sim``."""
+    return (
+        "[%s]\n%s ansible_connection=local ansible_python_interpreter=%s vpp_api_socket=%s vpp_api_dir=%s\n"
+        % (group, host, PYTHON, sim.socket, sim.api_dir)
+    )
+
+
+# A host that cannot be reached: TEST-NET-1 over ssh, with a short timeout. A task that
+# contacted it would come back "unreachable", never with a config error.
+UNREACHABLE_INVENTORY = (
+    "[lbs]\nghost ansible_host=192.0.2.1 ansible_connection=ssh ansible_ssh_timeout=3 "
+    "ansible_python_interpreter=/nonexistent/python\n"
+)
