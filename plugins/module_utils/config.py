@@ -813,6 +813,14 @@ def _read_vip_attrs(r: _Reader, m: Dict[str, Any], path: str, encap: Optional[st
     """dscp (l3dsr), type and target-port (nat), table length and src-ip-sticky."""
     dscp = r.integer(m, "dscp", path, 0, 0, 63)
     srv_type = r.choice(m, "type", path, "clusterip", SRV_TYPES)
+    if srv_type == "nodeport":
+        # VPP copies the 4-byte enum into one byte without swapping it, so every VIP created
+        # through the API is clusterip; asking for nodeport would be permanent drift.
+        r.error(
+            _join(path, "type"),
+            "nodeport cannot be set through VPP's binary API (VPP stores every NAT VIP as clusterip); "
+            "allowed: clusterip",
+        )
     target_port = r.integer(m, "target-port", path, None, 1, 65535)
     if encap is not None:
         if "dscp" in m and encap != "l3dsr":

@@ -108,7 +108,7 @@ CASES = [
     ("dscp without l3dsr", [(FE + ".dscp", 10)], FE + ".dscp", "only used with encap l3dsr; this frontend's encap is gre4"),
     ("dscp 64", [(FE + ".encap", "l3dsr"), (FE + ".dscp", 64)], FE + ".dscp", "expected an integer from 0 to 63"),
     ("target-port without nat", [(FE + ".target-port", 8080)], FE + ".target-port", "only used with encap nat4 or nat6"),
-    ("type without nat", [(FE + ".type", "nodeport")], FE + ".type", "only used with encap nat4 or nat6"),
+    ("type without nat", [(FE + ".type", "clusterip")], FE + ".type", "only used with encap nat4 or nat6"),
     ("bad type", [(FE + ".encap", "nat4"), (FE + ".type", "loadbalancer")], FE + ".type",
      "expected one of clusterip, nodeport"),
     ("target-port 0", [(FE + ".encap", "nat4"), (FE + ".target-port", 0)], FE + ".target-port",
@@ -280,10 +280,18 @@ def test_valid_variants(changes):
     config.parse(with_changes(*changes))
 
 
-def test_nodeport_and_target_port_default():
-    cfg = config.parse(with_changes((FE + ".encap", "nat4"), (FE + ".type", "nodeport")))
+def test_nat_target_port_defaults_to_the_vip_port():
+    cfg = config.parse(with_changes((FE + ".encap", "nat4"), (FE + ".type", "clusterip")))
     attrs = cfg.frontends["web"].attrs
-    assert (attrs.encap, attrs.srv_type, attrs.target_port) == ("nat4", "nodeport", 80)
+    assert (attrs.encap, attrs.srv_type, attrs.target_port) == ("nat4", "clusterip", 80)
+
+
+def test_nodeport_is_refused_because_vpp_cannot_store_it():
+    with pytest.raises(config.ConfigError) as caught:
+        config.parse(with_changes((FE + ".encap", "nat4"), (FE + ".type", "nodeport")))
+    [issue] = caught.value.errors
+    assert issue.path == FE + ".type"
+    assert "nodeport cannot be set through VPP's binary API" in issue.message
 
 
 def test_str_of_config_error_lists_every_issue_one_per_line():

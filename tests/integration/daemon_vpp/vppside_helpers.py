@@ -1,0 +1,118 @@
+"""Run maglevd's VPP side in-process against a vppsim subprocess, with health set by the test.
+
+The checker is replaced by a dict of backend states the test edits (``Rig.set``), so each
+test decides exactly which transitions happen; everything from there on is the real path:
+reconciler -> desired state -> planner -> vppclient -> vpp_papi -> vppsim.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Callable, Dict, List, Optional
+
+from ansible_collections.vpp.maglev.maglevd.vpp_side import VppSide
+from ansible_collections.vpp.maglev.plugins.module_utils.config import parse
+from ansible_collections.vpp.maglev.plugins.module_utils.desired import desired_state
+from ansible_collections.vpp.maglev.plugins.module_utils.views import state_to_dict
+from ansible_collections.vpp.maglev.plugins.module_utils.weights import BackendState
+
+UP, DOWN, DISABLED, UNKNOWN = BackendState.UP, BackendState.DOWN, BackendState.DISABLED, BackendState.UNKNOWN
+
+
+def config_dict(**lb: Any) -> dict:
+    """web: pool main (a1, a2) + backup (b1); dns: s1, s2 with flush-on-down false."""
+    vpp = {"ipv4-src-address": "192.0.2.1", "startup-min-delay": 0, "startup-max-delay": 0, "sync-interval": "1h"}
+    vpp.update(lb)
+    return {
+        "maglev": {
+            "vpp": {"lb": vpp},
+            "backends": {
+                "a1": {"address": "10.0.0.1"},
+                "a2": {"address": "10.0.0.2"},
+                "b1": {"address": "10.0.1.1"},
+                "s1": {"address": "10.0.2.1"},
+                "s2": {"address": "10.0.2.2"},
+            },
+            "frontends": {
+                "web": {
+                    "address": "192.0.2.10",
+                    "protocol": "tcp",
+                    "port": 80,
+                    "pools": [
+                        {"name": "main", "backends": {"a1": {}, "a2": {"weight": 50}}},
+                        {"name": "backup", "backends": {"b1": {}}},
+                    ],
+                },
+                "dns": {
+                    "address": "192.0.2.53",
+                    "protocol": "udp",
+                    "port": 53,
+                    "flush-on-down": False,
+                    "pools": [{"name": "main", "backends": {"s1": {}, "s2": {}}}],
+                },
+            },
+        }
+    }
+
+
+class Rig:
+    def __init__(self, sim: Any, raw: dict, states: Optional[Dict[str, BackendState]] = None, **side_args: Any):
+        self.sim = sim
+        self.config = parse(raw)
+        self.states = dict(states if states is not None else dict.fromkeys(self.config.backends, UP))
+        args = {"ping_interval": 0.2, "retry_min": 0.05, "retry_max": 0.2, "timeout": 2.0}
+        args.update(side_args)
+        self.side = VppSide(self.config, lambda: self.states, api_socket=sim.socket, **args)
+        self.events: List[dict] = []
+        self._waiters: List[tuple] = []
+        self.side.add_listener(self._on_event)
+
+    def _on_event(self, event: dict) -> None:
+        self.events.append(event)
+        for waiter in list(self._waiters):
+            match, future = waiter
+            if not future.done() and match(event):
+                future.set_result(event)
+
+    async def event(self, match: Callable[[dict], bool], timeout: float = 15.0, since: int = 0) -> dict:
+        """The first vpp-sync event (index >= since) for which match(event) is true."""
+        for event in self.events[since:]:
+            if match(event):
+                return event
+        future = asyncio.get_running_loop().create_future()
+        waiter = (match, future)
+        self._waiters.append(waiter)
+        try:
+            return await asyncio.wait_for(future, timeout)
+        finally:
+            self._waiters.remove(waiter)
+
+    async def start(self) -> dict:
+        """Start and wait for the first successful full sync (after the connect)."""
+        await self.side.start()
+        return await self.event(lambda e: e["scope"] == "full" and e["result"] in ("ok", "read-only"))
+
+    async def stop(self) -> None:
+        await self.side.stop()
+
+    def set(self, name: str, state: BackendState) -> None:
+        self.states[name] = state
+        self.side.backend_changed(name)
+
+    def desired(self) -> dict:
+        return state_to_dict(desired_state(self.side.reconciler.config, self.states))["vips"]
+
+    async def vpp_vips(self) -> list:
+        return (await self.side.lb_state())["vips"]
+
+    async def sim_call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """A blocking vppsim control call (wait_for, restart ...) off the event loop."""
+        return await asyncio.get_running_loop().run_in_executor(None, lambda: fn(*args, **kwargs))
+
+    async def settled(self) -> None:
+        while not self.side.reconciler.idle:
+            await asyncio.sleep(0.005)
+
+
+def run(coro: Any, timeout: float = 60.0) -> Any:
+    return asyncio.run(asyncio.wait_for(coro, timeout))
