@@ -15,7 +15,7 @@ sys.path.insert(0, str(ROOT / ".build" / "collections"))
 def best_of(function: Callable[[], object], repeat: int = 5) -> float:
     """Best wall time of ``repeat`` runs, in seconds (the least disturbed measurement)."""
     times = []
-    for _ in range(repeat):
+    for _attempt in range(repeat):
         start = time.perf_counter()
         function()
         times.append(time.perf_counter() - start)

@@ -39,7 +39,7 @@ from ..plugins.module_utils.lbstate import IPAddress, LbState, VipKey
 from ..plugins.module_utils.planner import Plan, PlanError, plan
 from ..plugins.module_utils.vppclient import VppApplyError, VppClient, VppError
 from ..plugins.module_utils.weights import BackendState
-from .vpp import VppConnection, lost_connection
+from .vpp import VppConnection, emit, lost_connection
 from .vpp_metrics import VppMetrics
 from .warmup import Phase, Warmup
 
@@ -123,6 +123,11 @@ class Reconciler:
             self._pending.update(names)
             self._kick()
 
+    def set_config(self, config: Config) -> None:
+        """Adopt a config with the same VIPs (runtime weight change); no retiring, no full sync."""
+        self.config = config
+        self._index = _vip_order(config)
+
     def reload(self, config: Config) -> asyncio.Future:
         """A new config is running: retire the VIPs it dropped, then sync everything."""
         old = {f.vip_key for f in self.config.frontends.values()}
@@ -175,12 +180,13 @@ class Reconciler:
         if not self.warmup.finished:
             self._tasks.append(loop.create_task(self._warmup_timer(), name="maglevd-warmup"))
         self.metrics.warmup.set(0 if self.warmup.finished else 1)
-        log.info(
-            "vpp-reconciler-start frontends=%d warmup=%s min=%.1fs max=%.1fs",
-            len(self.config.frontends),
-            self.warmup.phase(self.clock()),
-            self.warmup.min_delay,
-            self.warmup.max_delay,
+        emit(
+            log,
+            "vpp-reconciler-start",
+            frontends=len(self.config.frontends),
+            warmup=str(self.warmup.phase(self.clock())),
+            startup_min_delay=self.warmup.min_delay,
+            startup_max_delay=self.warmup.max_delay,
         )
 
     async def stop(self) -> None:
@@ -196,7 +202,7 @@ class Reconciler:
         if self._retry_handle is not None:
             self._retry_handle.cancel()
         self._resolve_waiters({"scope": "full", "result": "cancelled", "error": "maglevd is stopping"})
-        log.info("vpp-reconciler-stop")
+        emit(log, "vpp-reconciler-stop")
 
     async def _on_connect(self) -> None:
         self.current = None
@@ -222,12 +228,12 @@ class Reconciler:
             await asyncio.sleep(max(warmup.deadline(now), 0.001))
             now = self.clock()
             if phase is Phase.HANDS_OFF and warmup.phase(now) is not Phase.HANDS_OFF:
-                log.info("vpp-warmup phase=releasing: syncing each frontend once its backends are known")
+                emit(log, "vpp-warmup", phase="releasing", frontends=len(self.config.frontends))
                 # Transitions seen during hands-off were held back: look at every frontend now.
                 self._touched.update(self._index)
                 self.frontends_changed(self.config.frontends)
             if warmup.final_sync_due(now):
-                log.info("vpp-warmup phase=done: final full sync (released %d frontends early)", len(warmup.released))
+                emit(log, "vpp-warmup", phase="done", released_early=len(warmup.released))
                 self.metrics.warmup.set(0)
                 self.request_full_sync("warmup-end")
 
@@ -271,7 +277,7 @@ class Reconciler:
                 allowed.append(name)
             else:
                 self.counts["suppressed"] += 1
-                log.debug("vpp-warmup holding back frontend %s (%s)", name, self.warmup.phase(now))
+                emit(log, "vpp-warmup-hold", logging.DEBUG, frontend=name, phase=str(self.warmup.phase(now)))
         return allowed
 
     def _force_flush(
@@ -410,23 +416,8 @@ class Reconciler:
         if scope == "full":
             self.last_full_sync = result
         level = logging.INFO if summary["api_calls"] else logging.DEBUG
-        log.log(
-            level,
-            "vpp-sync scope=%s result=%s frontends=%d calls=%d vips_added=%d vips_removed=%d ases_added=%d "
-            "ases_removed=%d reweighted=%d flushes=%d seconds=%.4f%s",
-            scope,
-            outcome,
-            len(frontends),
-            summary["api_calls"],
-            summary["vips_added"],
-            summary["vips_removed"],
-            summary["ases_added"],
-            summary["ases_removed"],
-            summary["ases_reweighted"],
-            summary["flushes"],
-            elapsed,
-            " reason=%s" % extra["reason"] if "reason" in extra else "",
-        )
+        fields = {k: v for k, v in result.items() if k not in ("time", "mono", "frontend_names")}
+        emit(log, "vpp-sync", level, **fields)
         self._emit({"type": "vpp-sync", **result})
         return result
 
@@ -450,7 +441,7 @@ class Reconciler:
             **extra,
         }
         self.last_sync = result
-        log.warning("vpp-sync scope=%s result=error connection_lost=%s error=%s", scope, dropped, exc)
+        emit(log, "vpp-sync", logging.WARNING, scope=scope, result="error", connection_lost=dropped, error=str(exc))
         self._emit({"type": "vpp-sync", **result})
         if not dropped:
             self._schedule_retry(str(exc))  # a lost connection is retried by the reconnect
@@ -460,7 +451,7 @@ class Reconciler:
         if self._retry_handle is not None and not self._retry_handle.cancelled():
             return
         delay, self._retry_delay = self._retry_delay, min(self._retry_delay * 2, self.retry_max)
-        log.info("vpp-sync retry: full sync in %.2fs (%s)", delay, why)
+        emit(log, "vpp-sync-retry", delay=delay, reason=why)
 
         def fire() -> None:
             self._retry_handle = None

@@ -32,6 +32,13 @@ T = TypeVar("T")
 Callback = Callable[[], Awaitable[None]]
 
 
+def emit(logger: logging.Logger, name: str, level: int = logging.INFO, **fields: Any) -> None:
+    """A structured log record: the message is the stable event name, the rest are fields
+    (maglevd.log's JSON formatter prints them; plain handlers print the name)."""
+    if logger.isEnabledFor(level):
+        logger.log(level, name, extra={"fields": fields})
+
+
 class VppNotConnected(VppConnectionError):
     """No VPP connection right now (disabled, not yet connected, or reconnecting)."""
 
@@ -51,6 +58,7 @@ class VppConnection:
         api_dir: Optional[str] = None,
         timeout: float = 5.0,
         ping_interval: float = 10.0,
+        watch_interval: float = 0.05,
         retry_min: float = 0.25,
         retry_max: float = 5.0,
         metrics: Optional[VppMetrics] = None,
@@ -60,6 +68,7 @@ class VppConnection:
         self.api_dir = api_dir
         self.timeout = timeout
         self.ping_interval = ping_interval
+        self.watch_interval = watch_interval
         self.retry_min = retry_min
         self.retry_max = retry_max
         self.metrics = metrics or VppMetrics()
@@ -119,7 +128,7 @@ class VppConnection:
 
     def start(self) -> Optional[asyncio.Task]:
         if not self.enabled:
-            log.info("vpp-disabled: no VPP API socket given; maglevd only probes")
+            emit(log, "vpp-disabled", reason="no VPP API socket given; maglevd only probes")
             return None
         self._task = asyncio.get_running_loop().create_task(self.run(), name="maglevd-vpp")
         return self._task
@@ -151,7 +160,9 @@ class VppConnection:
             except VppError as exc:
                 failures += 1
                 if str(exc) != self.last_error or failures == 1:
-                    log.warning("vpp-connect-failed socket=%s retry=%.2fs error=%s", self.api_socket, delay, exc)
+                    emit(
+                        log, "vpp-connect-failed", logging.WARNING, socket=self.api_socket, retry=delay, error=str(exc)
+                    )
                 self.last_error = str(exc)
                 self.metrics.desync.set(1)
                 await self._sleep(delay)
@@ -167,11 +178,13 @@ class VppConnection:
             self.last_error = ""
             self.metrics.connected.set(1)
             self.metrics.connects.inc()
-            log.info(
-                "vpp-connect socket=%s version=%s connects=%d",
-                self.api_socket,
-                self.version.get("version", "?"),
-                self.connects,
+            emit(
+                log,
+                "vpp-connect",
+                socket=self.api_socket,
+                version=self.version.get("version"),
+                vpp_pid=self.vpp_pid,
+                connects=self.connects,
             )
             for callback in list(self.on_connect):
                 await self._run_callback(callback)
@@ -194,14 +207,28 @@ class VppConnection:
         return client
 
     async def _watch(self) -> None:
-        """Ping until the connection is lost (a failed ping or a call that saw it drop)."""
+        """Ping until the connection is lost (a failed ping or a call that saw it drop).
+
+        Between pings, every ``watch_interval`` the reader thread of vpp_papi's socket transport
+        is checked: it exits as soon as VPP closes the socket (VPP restarted), so a restart is
+        noticed within ~50 ms instead of at the next ping, at no API cost."""
         assert self._lost is not None
+        loop = asyncio.get_running_loop()
+        next_ping = loop.time() + self.ping_interval
         while not self._stopping:
             try:
-                await asyncio.wait_for(self._lost.wait(), self.ping_interval)
+                wait = min(self.watch_interval, max(0.0, next_ping - loop.time()))
+                await asyncio.wait_for(self._lost.wait(), wait)
                 return  # a call saw the connection drop
             except asyncio.TimeoutError:
                 pass
+            client = self.client
+            if client is not None and not _transport_alive(client):
+                self.last_error = "VPP closed the API socket"
+                return
+            if loop.time() < next_ping:
+                continue
+            next_ping = loop.time() + self.ping_interval
             try:
                 await self.call(_ping)
                 self.metrics.calls(("control_ping",))
@@ -224,12 +251,13 @@ class VppConnection:
             log.debug("closing the VPP connection failed: %s", exc)
         uptime = time.monotonic() - (self.connected_mono or time.monotonic())
         self.connected_since = self.connected_mono = None
-        log.log(
+        emit(
+            log,
+            "vpp-disconnect",
             logging.INFO if self._stopping else logging.WARNING,
-            "vpp-disconnect socket=%s after=%.1fs reason=%s",
-            self.api_socket,
-            uptime,
-            reason,
+            socket=self.api_socket,
+            connected_for=round(uptime, 3),
+            reason=reason,
         )
         for callback in list(self.on_disconnect):
             await self._run_callback(callback)
@@ -241,13 +269,8 @@ class VppConnection:
             log.exception("VPP connection callback %r failed", callback)
 
     async def _sleep(self, seconds: float) -> None:
-        assert self._lost is not None
-        if self._stopping:
-            return
-        try:
+        if not self._stopping:
             await asyncio.sleep(seconds)
-        except asyncio.CancelledError:
-            raise
 
     # -- introspection --------------------------------------------------------------------------
 
@@ -267,6 +290,13 @@ class VppConnection:
             "vpp_pid": self.vpp_pid if self.connected else None,
             "maglevd_pid": os.getpid(),
         }
+
+
+def _transport_alive(client: VppClient) -> bool:
+    """False once vpp_papi's socket reader thread has exited (EOF: VPP closed the socket).
+    Unknown transports count as alive: the periodic ping still catches them."""
+    thread = getattr(getattr(getattr(client, "papi", None), "transport", None), "message_thread", None)
+    return thread is None or thread.is_alive()
 
 
 def _ping(client: VppClient) -> Any:

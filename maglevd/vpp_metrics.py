@@ -15,38 +15,36 @@ class VppMetrics:
     def __init__(self, registry: Optional[CollectorRegistry] = None) -> None:
         self.registry = registry if registry is not None else CollectorRegistry()
         r = self.registry
-        self.connected = Gauge(
-            "maglevd_vpp_connected", "1 while maglevd holds a working VPP API connection", registry=r
-        )
-        self.connects = Counter("maglevd_vpp_connects", "Successful connections to VPP's API", registry=r)
-        self.disconnects = Counter("maglevd_vpp_disconnects", "VPP API connections lost or closed", registry=r)
+        self.connected = Gauge("maglev_vpp_connected", "1 while maglevd holds a working VPP API connection", registry=r)
+        self.connects = Counter("maglev_vpp_connects", "Successful connections to VPP's API", registry=r)
+        self.disconnects = Counter("maglev_vpp_disconnects", "VPP API connections lost or closed", registry=r)
         self.syncs = Counter(
-            "maglevd_vpp_syncs",
+            "maglev_vpp_syncs",
             "LB syncs by scope (vip: per-VIP after a transition, full: whole config) and result",
             ["scope", "result"],
             registry=r,
         )
         self.sync_seconds = Histogram(
-            "maglevd_vpp_sync_duration_seconds",
+            "maglev_vpp_sync_duration_seconds",
             "Time from a sync's start (plan) to its last API reply",
             ["scope"],
             buckets=(0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
             registry=r,
         )
-        self.api_calls = Counter("maglevd_vpp_api_calls", "VPP API messages sent", ["message"], registry=r)
+        self.api_calls = Counter("maglev_vpp_api_calls", "VPP API messages sent", ["message"], registry=r)
         self.api_errors = Counter(
-            "maglevd_vpp_api_errors",
+            "maglev_vpp_api_errors",
             "VPP API messages that failed (error retval or lost connection)",
             ["message"],
             registry=r,
         )
         self.desync = Gauge(
-            "maglevd_vpp_desync",
+            "maglev_vpp_desync",
             "1 when VPP may differ from what maglevd wants (last sync failed or not connected)",
             registry=r,
         )
         self.warmup = Gauge(
-            "maglevd_vpp_warmup_active", "1 while the restart warmup holds back pushes to VPP", registry=r
+            "maglev_vpp_warmup_active", "1 while the restart warmup holds back pushes to VPP", registry=r
         )
 
     def calls(self, messages: Iterable[str]) -> None:

@@ -87,6 +87,38 @@ class VppSide:
         if self.enabled:
             self.reconciler.backend_changed(backend)
 
+    def attach(self, bus: Any, config: Callable[[], Config]) -> None:
+        """Subscribe to the checker's EventBus (maglevd/events.py). ``config()`` returns the
+        checker's running config (runtime weight changes included).
+
+        - ``backend-transition``: per-VIP sync of the frontends using that backend;
+        - ``weight-change``: adopt the new config, per-VIP sync of that frontend;
+        - ``config-reload``: adopt the new config, retire dropped VIPs, full sync.
+        """
+
+        def listener(event: Any) -> None:
+            kind, data = event.type, event.data
+            if kind == "backend-transition":
+                self.backend_changed(data.get("backend", ""))
+            elif kind == "weight-change":
+                self.update_config(config(), [data.get("frontend", "")])
+            elif kind == "config-reload":
+                self.reload(config())
+
+        bus.add_listener(listener)
+
+    def on_transition(self, transition: Any) -> None:
+        """Event-bus adapter: a statemachine.Transition (or its dict) -> ``backend_changed``."""
+        backend = transition.get("backend") if isinstance(transition, dict) else getattr(transition, "backend", None)
+        if backend:
+            self.backend_changed(backend)
+
+    def update_config(self, config: Config, frontends: Iterable[str]) -> None:
+        """A runtime change that is not a reload (e.g. an operator weight): adopt ``config``
+        and sync only ``frontends`` (per-VIP, no full sync)."""
+        self.reconciler.set_config(config)
+        self.frontends_changed(frontends)
+
     def frontends_changed(self, names: Iterable[str]) -> None:
         if self.enabled:
             self.reconciler.frontends_changed(names)

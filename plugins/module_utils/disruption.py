@@ -23,7 +23,7 @@ so comparing the two tables over the longer length with each index masked is exa
 
 from __future__ import annotations
 
-from typing import Dict, List, Mapping, Optional
+from typing import Dict, List, Mapping, Optional, Tuple
 
 from .lbstate import PROTOCOL_NAMES, IPAddress, Vip, ip_sort_key
 from .maglev_table import build_table_ip46, ip46
@@ -46,6 +46,45 @@ def _table(ases: Mapping[IPAddress, int], length: int) -> List[Optional[IPAddres
             packed = _IP46[addr] = ip46(addr)
         keyed.append((packed, weight))
     return [live[i][0] if i >= 0 else DROP for i in build_table_ip46(keyed, length)]
+
+
+def table_inputs(ases: Mapping[IPAddress, int], length: int) -> Tuple[Tuple[bytes, int], ...]:
+    """What VPP's table for these ASes actually depends on: each live AS (by ip46 address,
+    in address order) with the number of its entries that fit in the table.
+
+    The table takes entries (AS, r) sorted by (r, address) and only the first ``length`` of
+    them, so weights above a cutoff make no difference (64 ASes in a 1024-bucket table: any
+    weight >= 16 acts as 16). Equal inputs => identical tables, so an unchanged VIP needs no
+    table build at all."""
+    live = []
+    for addr, weight in ases.items():
+        if weight > 0:
+            packed = _IP46.get(addr)
+            if packed is None:
+                packed = _IP46[addr] = ip46(addr)
+            live.append((packed, weight))
+    live.sort()
+    weights = sorted(weight for _addr, weight in live)
+    remaining, level, dropped = length, 0, 0  # entries left, replicas fully placed, ASes done
+    alive = len(weights)
+    while remaining and dropped < alive:
+        count = alive - dropped  # ASes with weight > level
+        span = weights[dropped] - level  # full levels until the lightest of them runs out
+        full = min(span, remaining // count)
+        level += full
+        remaining -= full * count
+        if full < span:
+            break  # level ``level`` is only partly placed: the first ``remaining`` by address
+        while dropped < alive and weights[dropped] <= level:
+            dropped += 1
+    result = []
+    for packed, weight in live:
+        entries = min(weight, level)
+        if weight > level and remaining:
+            entries += 1
+            remaining -= 1
+        result.append((packed, entries))
+    return tuple(result)
 
 
 def _counts(table: List[Optional[IPAddress]]) -> Dict[Optional[IPAddress], int]:
@@ -113,8 +152,19 @@ def vip_disruption(before: Optional[Vip], after: Optional[Vip], recreated: bool 
             minimum_share=round(serving / length, 4),
         )
         return result
-    old = _table(before.ases, before.attrs.new_flows_table_length)
-    new = _table(after.ases, after.attrs.new_flows_table_length)
+    old_length, new_length = before.attrs.new_flows_table_length, after.attrs.new_flows_table_length
+    if old_length == new_length and table_inputs(before.ases, old_length) == table_inputs(after.ases, new_length):
+        # Same table (e.g. weights changed above the cutoff, or an AS added at weight 0).
+        result.update(
+            change="recreated" if recreated else "modified",
+            table_length=old_length,
+            moved_buckets=0,
+            moved_share=0.0,
+            minimum_share=0.0,
+        )
+        return result
+    old = _table(before.ases, old_length)
+    new = _table(after.ases, new_length)
     moved, length, minimum = _compare(old, new)
     result.update(
         change="recreated" if recreated else "modified",

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, vpp.maglev engineers
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Parsers for VPP's lb CLI text (``show lb vips verbose``, ``show lb``). Pure functions.
 
 vppclient uses them to read what no binary-API dump reports (``src_ip_sticky``, the exact

@@ -201,7 +201,7 @@ def _pattern(entry: Any, where: str) -> VipPattern:
             if parts[1] == "all-ports":
                 protocol, port = 255, 0
             else:
-                name, _, number = parts[1].partition(":")
+                name, _sep, number = parts[1].partition(":")
                 if name not in ("tcp", "udp") or not number.isdigit() or not 0 < int(number) <= 65535:
                     raise InputError("%s: %r is not %s" % (where, entry, PROTECTED_HELP))
                 protocol, port = PROTOCOLS[name], int(number)

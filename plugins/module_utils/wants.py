@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, vpp.maglev engineers
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Module arguments -> the desired LbState handed to the planner (vpp_lb_frontend,
 vpp_lb_backend). Pure: no I/O and no Ansible imports, so it is unit-tested directly.
 

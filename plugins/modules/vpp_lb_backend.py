@@ -1,7 +1,7 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, vpp.maglev engineers
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
 
@@ -71,8 +71,8 @@ options:
       - After the change, poll VPP until it reports the backend as wanted, then wait O(drain_time).
       - VPP exposes no per-backend count of established flows. The wait confirms what VPP can
         show, from C(lb_as_v2_dump) - the backend's weight and its number of new-flow table
-        buckets (0 for a drained or disabled backend: no new flow can reach it), or that it is
-        gone. It then waits O(drain_time) seconds for established flows to finish or age out
+        buckets (0 for a drained or disabled backend, so no new flow can reach it), or that it
+        is gone. It then waits O(drain_time) seconds for established flows to finish or age out
         (the lb flow timeout, 40 s by default, is the upper bound for idle flows).
       - Not done in check mode.
     type: bool

@@ -101,6 +101,8 @@ def run_playbook(
     if diff:
         command.append("--diff")
     command.extend(extra_args)
-    proc = subprocess.run(command, capture_output=True, text=True, env=env, timeout=timeout, cwd=str(tmp_path))
+    proc = subprocess.run(
+        command, check=False, capture_output=True, text=True, env=env, timeout=timeout, cwd=str(tmp_path)
+    )
     entries = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
     return PlaybookRun(proc.returncode, proc.stdout, proc.stderr, entries)

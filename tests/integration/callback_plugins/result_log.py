@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, vpp.maglev engineers
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Test-only callback: append every task result, as JSON, to $RESULT_LOG (one line each).
 
 ansible-core 2.21 ships no json stdout callback; tests/integration/ansible_helpers.py enables

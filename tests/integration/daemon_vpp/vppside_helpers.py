@@ -109,9 +109,9 @@ class Rig:
         """A blocking vppsim control call (wait_for, restart ...) off the event loop."""
         return await asyncio.get_running_loop().run_in_executor(None, lambda: fn(*args, **kwargs))
 
-    async def settled(self) -> None:
-        while not self.side.reconciler.idle:
-            await asyncio.sleep(0.005)
+    async def sync_all(self) -> dict:
+        """An operator full sync (``sync vpp lb state``)."""
+        return await self.side.sync()
 
 
 def run(coro: Any, timeout: float = 60.0) -> Any:

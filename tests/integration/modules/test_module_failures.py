@@ -6,10 +6,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from ansible_collections.vpp.maglev.vppsim.harness import VppSim
 from ansible_helpers import PYTHON, run_playbook
 from simview import sim_vip
-
-from ansible_collections.vpp.maglev.vppsim.harness import VppSim
 
 pytestmark = pytest.mark.integration
 
@@ -61,7 +60,8 @@ def test_vpp_restart_between_two_tasks(tmp_path, vppsim):
     tasks = [task, {"ansible.builtin.command": {"argv": restart}}, task, task]
     run = run_playbook(tmp_path, tasks, vpp=vppsim)
     assert run.ok, run.stdout
-    first, _, after_restart, again = run.results
+    first, restarted, after_restart, again = run.results
+    assert restarted["rc"] == 0
     assert first["changed"] and after_restart["changed"] and not again["changed"]
     assert after_restart["before"] == {}  # the restarted VPP came back empty
     assert after_restart["after"] == first["after"] == sim_vip(vppsim, "192.0.2.1/32", 80)

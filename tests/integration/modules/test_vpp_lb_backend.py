@@ -40,21 +40,25 @@ def test_drain_disable_enable_remove_lifecycle(tmp_path, vppsim):
     ]
     run = run_playbook(tmp_path, tasks, vpp=vppsim, diff=True)
     assert run.ok, run.stdout
-    _, check, drain, drain_again, disable, enable, remove, add, keep = run.results
+    check, drain, drain_again, disable, enable, remove, add, keep = run.results[1:]
     assert check["after"] == drain["after"]
-    assert check["api_calls"] == drain["api_calls"] == [
-        {
-            "msg": "lb_as_set_weight",
-            "args": {
-                "pfx": VIP,
-                "protocol": 6,
-                "port": 80,
-                "as_address": "10.0.0.2",
-                "weight": 0,
-                "is_flush": False,
-            },
-        }
-    ]
+    assert (
+        check["api_calls"]
+        == drain["api_calls"]
+        == [
+            {
+                "msg": "lb_as_set_weight",
+                "args": {
+                    "pfx": VIP,
+                    "protocol": 6,
+                    "port": 80,
+                    "as_address": "10.0.0.2",
+                    "weight": 0,
+                    "is_flush": False,
+                },
+            }
+        ]
+    )
     assert "-  10.0.0.2: weight 100\n+  10.0.0.2: weight 0" in run.stdout
     assert not drain_again["changed"] and drain_again["api_calls"] == []
     assert disable["api_calls"][0]["args"]["is_flush"] is True
@@ -111,7 +115,7 @@ def test_vip_lookup_by_prefix_unknown_and_ambiguous(tmp_path, vppsim):
     ]
     run = run_playbook(tmp_path, tasks, vpp=vppsim)
     assert run.ok, run.stdout
-    unknown, absent, _, found, _, ambiguous, explicit = run.results
+    unknown, absent, found, ambiguous, explicit = (run.results[i] for i in (0, 1, 3, 5, 6))
     assert [entry["status"] for entry in run.entries] == ["failed", "ok", "ok", "ok", "ok", "failed", "ok"]
     assert "vip 198.51.100.1/32 does not exist in VPP" in unknown["msg"]
     assert "vpp.maglev.vpp_lb_frontend" in unknown["msg"]
@@ -131,7 +135,7 @@ def test_wait_reports_what_vpp_shows(tmp_path, vppsim):
     ]
     run = run_playbook(tmp_path, tasks, vpp=vppsim)
     assert run.ok, run.stdout
-    _, drained, enabled, check = run.results
+    drained, enabled, check = run.results[1:]
     assert drained["wait"]["confirmed"] and drained["wait"]["weight"] == 0 and drained["wait"]["num_buckets"] == 0
     assert enabled["wait"]["weight"] == 100 and enabled["wait"]["num_buckets"] == 512
     assert "wait" not in check
@@ -154,7 +158,7 @@ def test_bad_input_fails_clearly_and_leaves_vpp_untouched(tmp_path, vppsim):
     assert setup.ok, setup.stdout
     before = sim_vip(vppsim, VIP, 80)
     vppsim.reset_stats()
-    run = run_playbook(tmp_path, [dict(backend(**args), ignore_errors=True) for args, _ in BAD], vpp=vppsim)
+    run = run_playbook(tmp_path, [dict(backend(**args), ignore_errors=True) for args, _message in BAD], vpp=vppsim)
     assert [entry["status"] for entry in run.entries] == ["failed"] * len(BAD), run.stdout
     for (args, expected), result in zip(BAD, run.results):
         assert expected in result["msg"], (args, result["msg"])

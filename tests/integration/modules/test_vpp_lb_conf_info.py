@@ -26,12 +26,16 @@ def test_conf_check_apply_idempotent_and_only_given_options(tmp_path, vppsim):
     assert not again["changed"]
     # lb_conf overwrites both addresses: the one not given is sent with its current value
     assert other["api_calls"][0]["args"]["ip4_src_address"] == "192.0.2.254"
-    assert other["after"] == sim_conf(vppsim) == {
-        "ip4_src_address": "192.0.2.254",
-        "ip6_src_address": "2001:db8::fe",
-        "sticky_buckets_per_core": 1024,
-        "flow_timeout": 30,
-    }
+    assert (
+        other["after"]
+        == sim_conf(vppsim)
+        == {
+            "ip4_src_address": "192.0.2.254",
+            "ip6_src_address": "2001:db8::fe",
+            "sticky_buckets_per_core": 1024,
+            "flow_timeout": 30,
+        }
+    )
     assert vppsim.stats()["writes"] == 2
 
 
@@ -47,7 +51,7 @@ BAD = [
 
 
 def test_conf_bad_input_fails_clearly_and_leaves_vpp_untouched(tmp_path, vppsim):
-    run = run_playbook(tmp_path, [dict(conf(**args), ignore_errors=True) for args, _ in BAD], vpp=vppsim)
+    run = run_playbook(tmp_path, [dict(conf(**args), ignore_errors=True) for args, _message in BAD], vpp=vppsim)
     assert [entry["status"] for entry in run.entries] == ["failed"] * len(BAD), run.stdout
     for (args, expected), result in zip(BAD, run.results):
         assert expected in result["msg"], (args, result["msg"])
@@ -64,10 +68,20 @@ def test_info_reports_everything_in_the_modules_schema(tmp_path, vppsim):
                 "encap": "nat4",
                 "target_port": 8080,
                 "src_ip_sticky": True,
-                "backends": [{"address": "10.0.0.1"}, {"address": "10.0.0.2", "weight": 50}, {"address": "10.0.0.3", "weight": 0}],
+                "backends": [
+                    {"address": "10.0.0.1"},
+                    {"address": "10.0.0.2", "weight": 50},
+                    {"address": "10.0.0.3", "weight": 0},
+                ],
             }
         },
-        {"vpp.maglev.vpp_lb_frontend": {"vip": "2001:db8::1", "encap": "gre6", "backends": [{"address": "2001:db8:1::1"}]}},
+        {
+            "vpp.maglev.vpp_lb_frontend": {
+                "vip": "2001:db8::1",
+                "encap": "gre6",
+                "backends": [{"address": "2001:db8:1::1"}],
+            }
+        },
         {"vpp.maglev.vpp_lb_frontend": {"vip": "198.51.100.0/24", "encap": "l3dsr", "dscp": 34}},
         {"vpp.maglev.vpp_lb_info": {}, "check_mode": True},
     ]

@@ -30,11 +30,15 @@ def test_check_mode_predicts_apply_and_rerun_sends_no_write(tmp_path, vppsim):
     # what check mode predicted is what VPP holds after the apply, and what apply reports
     assert check["after"] == sim_vip(vppsim, "192.0.2.1/32", 80) == apply["after"] == again["after"]
     assert check["after"]["backends"] == backends(("10.0.0.1", 100), ("10.0.0.2", 50))
-    assert check["commands"] == apply["commands"] == [
-        "lb vip 192.0.2.1/32 protocol tcp port 80 encap gre4 new_len 1024",
-        "lb as 192.0.2.1/32 protocol tcp port 80 10.0.0.1 weight 100",
-        "lb as 192.0.2.1/32 protocol tcp port 80 10.0.0.2 weight 50",
-    ]
+    assert (
+        check["commands"]
+        == apply["commands"]
+        == [
+            "lb vip 192.0.2.1/32 protocol tcp port 80 encap gre4 new_len 1024",
+            "lb as 192.0.2.1/32 protocol tcp port 80 10.0.0.1 weight 100",
+            "lb as 192.0.2.1/32 protocol tcp port 80 10.0.0.2 weight 50",
+        ]
+    )
     assert again["commands"] == [] and again["api_calls"] == []
     # only the apply wrote: check mode and the second run sent nothing that changes VPP
     assert vppsim.stats()["writes"] == len(apply["api_calls"]) == 3
@@ -51,7 +55,7 @@ def test_recreate_when_encap_changes_keeps_backends(tmp_path, vppsim):
     change = frontend(encap="l3dsr", dscp=10)
     run = run_playbook(tmp_path, [first, dict(change, check_mode=True), change, change], vpp=vppsim, diff=True)
     assert run.ok, run.stdout
-    _, check, apply, again = run.results
+    check, apply, again = run.results[1:]
     assert check["recreated"] and apply["recreated"] and not again["recreated"]
     assert check["recreate_reasons"] == ["dscp", "encap"]
     assert "recreated: " in check["diff"][0]["before_header"]
@@ -69,7 +73,7 @@ def test_merge_keeps_unlisted_backends_and_purge_removes_them(tmp_path, vppsim):
     ]
     run = run_playbook(tmp_path, tasks, vpp=vppsim)
     assert run.ok, run.stdout
-    _, merged, purged = run.results
+    merged, purged = run.results[1:]
     assert [b["address"] for b in merged["after"]["backends"]] == ["10.0.0.1", "10.0.0.2", "10.0.0.3"]
     assert purged["after"] == sim_vip(vppsim, "192.0.2.1/32", 80)
     assert purged["after"]["backends"] == backends(("10.0.0.2", 70), ("10.0.0.3", 20))
@@ -103,7 +107,7 @@ def test_absent_deletes_the_vip_and_is_idempotent(tmp_path, vppsim):
     ]
     run = run_playbook(tmp_path, tasks, vpp=vppsim, diff=True)
     assert run.ok, run.stdout
-    _, check, apply, again = run.results
+    check, apply, again = run.results[1:]
     assert check["changed"] and check["after"] == {} and check["diff"][0]["after"] == ""
     assert apply["changed"] and apply["after"] == {}
     assert not again["changed"] and again["commands"] == []
@@ -132,7 +136,7 @@ BAD = [
 
 
 def test_bad_input_fails_clearly_and_leaves_vpp_untouched(tmp_path, vppsim):
-    tasks = [dict(frontend(**args), ignore_errors=True) for args, _ in BAD]
+    tasks = [dict(frontend(**args), ignore_errors=True) for args, _message in BAD]
     for task in tasks:  # None means "omit the option"
         module_args = task["vpp.maglev.vpp_lb_frontend"]
         for name in [name for name, value in module_args.items() if value is None]:
@@ -153,7 +157,9 @@ def test_refuses_a_vip_managed_by_a_running_maglevd_unless_forced(tmp_path, vpps
     listener.listen(8)
     try:
         args = dict(backends=backends(("10.0.0.1", 100)), maglevd_socket=str(control))
-        run = run_playbook(tmp_path, [dict(frontend(**args), ignore_errors=True), frontend(force=True, **args)], vpp=vppsim)
+        run = run_playbook(
+            tmp_path, [dict(frontend(**args), ignore_errors=True), frontend(force=True, **args)], vpp=vppsim
+        )
     finally:
         listener.close()
     refused, forced = run.entries

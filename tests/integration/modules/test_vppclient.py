@@ -6,7 +6,6 @@ from __future__ import annotations
 import ipaddress
 
 import pytest
-
 from ansible_collections.vpp.maglev.plugins.module_utils import vppclient
 from ansible_collections.vpp.maglev.plugins.module_utils.lbstate import LbConf, LbState, Vip, VipAttrs, VipKey
 from ansible_collections.vpp.maglev.plugins.module_utils.planner import plan
@@ -69,9 +68,7 @@ def test_one_unfiltered_dump_per_read(vppsim):
         assert counts.get("lb_as_dump", 0) == 0 and vppsim.stats()["writes"] == 0
         assert vpp.calls - before == 4  # lb_conf_get, lb_vip_dump, cli_inband, lb_as_v2_dump
         (dump,) = vppsim.calls("lb_as_v2_dump")
-        assert dump["args"]["pfx"] in ("0.0.0.0/0", "::/0", {"address": "0.0.0.0", "len": 0}) or not any(
-            str(dump["args"]["pfx"]).strip("0.:/")
-        )
+        assert dump["args"]["pfx"] == "0.0.0.0/0"  # all-zero prefix = no filter
 
 
 def test_read_info(vppsim):
@@ -88,11 +85,11 @@ def test_errors(vppsim, tmp_path):
         vppclient.connect(str(tmp_path / "none.sock"), api_dir=vppsim.api_dir)
     with pytest.raises(vppclient.VppConnectionError, match="is not a directory"):
         vppclient.connect(vppsim.socket, api_dir=str(tmp_path / "nodir"))
-    with pytest.raises(vppclient.VppFeatureError, match="no lb.api.json under api_dir"):
+    with pytest.raises(vppclient.VppFeatureError, match=r"no lb\.api\.json under api_dir"):
         vppclient.connect(vppsim.socket, api_dir=str(tmp_path))
     with vppclient.connect(vppsim.socket, api_dir=vppsim.api_dir) as vpp:
         vppsim.set_fault(drop_after=1)
         vpp.read_conf()
-        with pytest.raises(vppclient.VppConnectionError, match="lost the connection to VPP .* during lb_vip_dump"):
+        with pytest.raises(vppclient.VppConnectionError, match=r"lost the connection to VPP .* during lb_conf_get"):
             vpp.read_state()
     vppsim.set_fault(drop_after=None)

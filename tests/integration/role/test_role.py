@@ -11,7 +11,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import run_playbook_file
+from playbook_runner import run_playbook_file
 
 pytestmark = pytest.mark.integration
 
@@ -175,9 +175,7 @@ def test_install_reconfigure_and_remove(tmp_path, wheelhouse):
     assert config.read_bytes() == before
 
     # 4. No icmp but a probe namespace: CAP_SYS_ADMIN only, and setns allowed.
-    run = run_playbook_file(
-        tmp_path / "run4", playbook, {**variables, "maglevd_config": plain_config(netns="probes")}
-    )
+    run = run_playbook_file(tmp_path / "run4", playbook, {**variables, "maglevd_config": plain_config(netns="probes")})
     assert run.ok, run.stdout + run.stderr
     lines = unit_lines(unit)
     assert "CapabilityBoundingSet=CAP_SYS_ADMIN" in lines

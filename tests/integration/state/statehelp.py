@@ -181,9 +181,12 @@ def run_with_inventory(
 
 def local_inventory(sim: Any, group: str = "lbs", host: str = "lb1") -> str:
     """An inventory whose one host runs modules locally, pointed at ``sim``."""
-    return (
-        "[%s]\n%s ansible_connection=local ansible_python_interpreter=%s vpp_api_socket=%s vpp_api_dir=%s\n"
-        % (group, host, PYTHON, sim.socket, sim.api_dir)
+    return "[%s]\n%s ansible_connection=local ansible_python_interpreter=%s vpp_api_socket=%s vpp_api_dir=%s\n" % (
+        group,
+        host,
+        PYTHON,
+        sim.socket,
+        sim.api_dir,
     )
 
 

@@ -33,7 +33,7 @@ def test_valid_file_exits_0_with_a_summary():
 
 
 def test_syntax_error_exits_1_with_line_and_column():
-    path = str(FILES / "bad_syntax.yaml")
+    path = str(FILES / "bad_syntax.yaml.txt")
     result = run_module("--check", path)
     assert result.returncode == 1
     lines = result.stderr.splitlines()
@@ -58,7 +58,7 @@ def test_semantic_errors_exit_2_one_per_line():
 
 
 def test_duplicate_keys_exit_2():
-    result = run_module("--check", str(FILES / "duplicates.yaml"))
+    result = run_module("--check", str(FILES / "duplicates.yaml.txt"))
     assert result.returncode == 2
     assert len(result.stderr.splitlines()) == 3
     assert all("duplicate key" in line for line in result.stderr.splitlines())
@@ -93,7 +93,7 @@ def test_check_file_api_returns_code_and_lines():
     from ansible_collections.vpp.maglev.maglevd.check import check_file
 
     assert check_file(str(FILES / "full.yaml")) == (0, [])
-    code, lines = check_file(str(FILES / "bad_syntax.yaml"))
+    code, lines = check_file(str(FILES / "bad_syntax.yaml.txt"))
     assert (code, len(lines)) == (1, 1)
     code, lines = check_file(str(FILES / "bad_semantic.yaml"))
     assert (code, len(lines)) == (2, 4)

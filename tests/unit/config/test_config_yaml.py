@@ -20,7 +20,7 @@ def errors_of_text(text: str):
 
 def test_duplicate_keys_are_errors_with_path_and_both_lines():
     with pytest.raises(config.ConfigError) as caught:
-        config.load_file(str(FILES / "duplicates.yaml"))
+        config.load_file(str(FILES / "duplicates.yaml.txt"))
     duplicates = [issue for issue in caught.value.errors if "duplicate key" in issue.message]
     assert [(issue.path, issue.line, issue.message) for issue in duplicates] == [
         ("maglev.backends.web1", 7, "duplicate key (first at line 5, again at line 7); each name may appear once"),
@@ -37,7 +37,7 @@ def test_duplicate_keys_are_errors_with_path_and_both_lines():
     ]
     # The duplicates are the only problems: the rest of the file is still checked, and valid.
     assert len(caught.value.errors) == 3
-    assert caught.value.source.endswith("duplicates.yaml")
+    assert caught.value.source.endswith("duplicates.yaml.txt")
 
 
 def test_duplicate_top_level_key():

@@ -7,15 +7,13 @@ import ipaddress
 import threading
 from typing import Dict
 
-import pytest
-from daemon_vpp_fakes import FakeClient, fake_connection
-
 from ansible_collections.vpp.maglev.maglevd.reconciler import Reconciler
 from ansible_collections.vpp.maglev.maglevd.warmup import Warmup
 from ansible_collections.vpp.maglev.plugins.module_utils.config import parse
 from ansible_collections.vpp.maglev.plugins.module_utils.desired import desired_state
-from ansible_collections.vpp.maglev.plugins.module_utils.lbstate import LbState, Vip, VipKey
+from ansible_collections.vpp.maglev.plugins.module_utils.lbstate import Vip, VipKey
 from ansible_collections.vpp.maglev.plugins.module_utils.weights import BackendState
+from daemon_vpp_fakes import FakeClient, fake_connection
 
 UP, DOWN, DISABLED, UNKNOWN = BackendState.UP, BackendState.DOWN, BackendState.DISABLED, BackendState.UNKNOWN
 
@@ -50,7 +48,15 @@ def make_config(frontends=None, backends=None, **lb):
     backends = backends or {"a%d" % i: {"address": "10.0.0.%d" % i} for i in range(1, 5)}
     backends.update({"b1": {"address": "10.0.1.1"}, "s1": {"address": "10.0.2.1"}})
     frontends = frontends or _raw_frontends()
-    vpp = {"lb": {"ipv4-src-address": "192.0.2.1", "startup-min-delay": 0, "startup-max-delay": 0, "sync-interval": "1h", **lb}}
+    vpp = {
+        "lb": {
+            "ipv4-src-address": "192.0.2.1",
+            "startup-min-delay": 0,
+            "startup-max-delay": 0,
+            "sync-interval": "1h",
+            **lb,
+        }
+    }
     return parse({"maglev": {"vpp": vpp, "backends": backends, "frontends": frontends}})
 
 
@@ -291,3 +297,20 @@ def test_warmup_hands_off_then_per_vip_release():
     # nothing but the final sync pushed weight 0, and only for what is really down/unknown
     assert h.client.batches and all(op.address is not None for op in h.client.ops())
     assert h.client.state.vips[vip(h.config, "web")].ases[A1] == 0
+
+
+def test_runtime_weight_change_syncs_only_that_frontend():
+    async def main():
+        h = Harness(make_config(), ALL_UP)
+        await h.start()
+        frontends = _raw_frontends()
+        frontends["api"]["pools"][0]["backends"]["a1"] = {"weight": 10}
+        h.rec.set_config(make_config(frontends=frontends))
+        h.rec.frontends_changed(["api"])
+        await h.settle()
+        await h.stop()
+        return h
+
+    h = run(main())
+    assert [(op.vip, str(op.address), op.weight) for op in h.client.ops()] == [(vip(h.config, "api"), "10.0.0.1", 10)]
+    assert h.client.reads == 1

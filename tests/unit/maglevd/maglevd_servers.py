@@ -37,7 +37,48 @@ async def _read_request(reader: asyncio.StreamReader) -> bytes:
     return await reader.readuntil(b"\r\n\r\n")
 
 
-async def start_http(behaviour: HttpBehaviour, host: str = "127.0.0.1", ssl_ctx=None) -> Tuple[asyncio.Server, int]:
+class Running:
+    """A started server; `async with` closes it and every connection it still holds.
+
+    (asyncio.Server.wait_closed waits for open connections since 3.12, and a hanging handler
+    never closes its own.)
+    """
+
+    def __init__(self) -> None:
+        self.server: Optional[asyncio.Server] = None
+        self.tasks: set = set()
+
+    def track(self, handler):
+        async def wrapped(reader, writer):
+            task = asyncio.current_task()
+            self.tasks.add(task)
+            try:
+                await handler(reader, writer)
+            except asyncio.CancelledError:
+                writer.close()
+            finally:
+                self.tasks.discard(task)
+
+        return wrapped
+
+    async def __aenter__(self):
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        assert self.server is not None
+        self.server.close()
+        for task in list(self.tasks):
+            task.cancel()
+        await self.server.wait_closed()
+
+
+async def _serve(handler, host: str, ssl_ctx=None) -> Tuple[Running, int]:
+    running = Running()
+    running.server = await asyncio.start_server(running.track(handler), host, 0, ssl=ssl_ctx)
+    return running, running.server.sockets[0].getsockname()[1]
+
+
+async def start_http(behaviour: HttpBehaviour, host: str = "127.0.0.1", ssl_ctx=None) -> Tuple[Running, int]:
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             request = await _read_request(reader)
@@ -68,8 +109,7 @@ async def start_http(behaviour: HttpBehaviour, host: str = "127.0.0.1", ssl_ctx=
         finally:
             writer.close()
 
-    server = await asyncio.start_server(handle, host, 0, ssl=ssl_ctx)
-    return server, server.sockets[0].getsockname()[1]
+    return await _serve(handle, host, ssl_ctx)
 
 
 async def start_tcp(mode: str, host: str = "127.0.0.1", banner: bytes = b"", delay: float = 0.0):
@@ -93,8 +133,7 @@ async def start_tcp(mode: str, host: str = "127.0.0.1", banner: bytes = b"", del
         finally:
             writer.close()
 
-    server = await asyncio.start_server(handle, host, 0)
-    return server, server.sockets[0].getsockname()[1]
+    return await _serve(handle, host)
 
 
 def refused_port(host: str = "127.0.0.1") -> int:

@@ -159,7 +159,12 @@ def test_https_expired_certificate_fails_verified_and_passes_insecure(tmp_path):
 
 
 def test_https_against_plain_http_is_l6rsp():
-    result = run(http_result(HttpBehaviour(), HttpParams(insecure=True), tls=True))
+    async def go():
+        server, port = await start_tcp("banner", banner=b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+        async with server:
+            return await HttpProbe(LO4, port, 2.0, HttpParams(insecure=True), tls=True).run()
+
+    result = run(go())
     assert (result.ok, result.code) == (False, "L6RSP")
 
 

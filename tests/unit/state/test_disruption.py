@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import ipaddress
+import random
 
 import pytest
-from ansible_collections.vpp.maglev.plugins.module_utils.disruption import plan_disruption, vip_disruption
+from ansible_collections.vpp.maglev.plugins.module_utils.disruption import (
+    plan_disruption,
+    table_inputs,
+    vip_disruption,
+)
 from ansible_collections.vpp.maglev.plugins.module_utils.lbstate import LbConf, LbState, Vip, VipAttrs, VipKey
-from ansible_collections.vpp.maglev.plugins.module_utils.maglev_table import build_table
+from ansible_collections.vpp.maglev.plugins.module_utils.maglev_table import build_table, ip46
 from ansible_collections.vpp.maglev.plugins.module_utils.planner import plan
 
 A = ipaddress.ip_address
@@ -68,7 +73,35 @@ def test_adding_a_fifth_equal_as_moves_at_least_a_fifth():
 def test_weight_zero_as_owns_nothing_and_moves_nothing():
     figures = vip_disruption(vip([100, 100, 100]), vip([100, 100, 100, 0]))
     assert figures["moved_buckets"] == 0 and figures["moved_share"] == 0.0
-    assert figures["buckets_after"]["10.0.0.4"] == 0
+    assert "buckets_after" not in figures  # same table: not even built
+
+
+def test_weights_above_the_cutoff_do_not_change_the_table():
+    # 64 ASes, 1024 buckets: only replicas r < 16 fit, so 100 -> 70 changes nothing at all.
+    ases = [A("10.2.0.%d" % i) for i in range(64)]
+    key = VipKey.make("192.0.2.7/32", "tcp", 80)
+    before = Vip(key, VipAttrs(), {a: 100 for a in ases})
+    after = Vip(key, VipAttrs(), {a: (70 if i % 10 == 0 else 100) for i, a in enumerate(ases)})
+    assert build_table(before.ases, 1024) == build_table(after.ases, 1024)
+    assert vip_disruption(before, after)["moved_buckets"] == 0
+    lower = Vip(key, VipAttrs(), {a: (8 if i % 10 == 0 else 100) for i, a in enumerate(ases)})
+    figures = vip_disruption(before, lower)
+    assert figures["moved_buckets"] == sum(
+        1 for x, y in zip(build_table(before.ases, 1024), build_table(lower.ases, 1024)) if x != y
+    )
+    assert figures["moved_buckets"] > 0
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_table_inputs_capture_everything_the_table_depends_on(seed):
+    """Building the table from the truncated entry counts gives the very same table."""
+    rng = random.Random(seed)
+    length = rng.choice([8, 16, 64, 256, 1024])
+    ases = {A("10.3.%d.%d" % (rng.randrange(4), rng.randrange(256))): rng.randrange(0, 101) for _ in range(20)}
+    truncated = dict(table_inputs(ases, length))
+    as_truncated = {a: truncated.get(ip46(a), 0) for a in ases}
+    assert build_table(ases, length) == build_table(as_truncated, length)
+    assert sum(truncated.values()) == min(length, sum(ases.values()))
 
 
 def test_added_and_removed_vips():

@@ -1,0 +1,438 @@
+"""The health checker: one probe worker per (address, healthcheck spec), one state machine per backend.
+
+The checker knows nothing of VPP. It owns the running Config (including runtime weight changes)
+and the backends' health, and publishes what happens on the EventBus; the VPP reconciler (and
+the API's event stream) subscribe there. Interface for other components:
+
+    checker.config                     the running Config
+    checker.states()                   {backend name: BackendState}
+    checker.weights()                  {frontend: [{pool, backend, address, configured_weight, state, weight, flush}]}
+    checker.frontend_states()          {frontend: FrontendState}
+    checker.bus                        EventBus (add_listener / subscribe)
+    checker.pause/resume/enable/disable(name), set_weight(...), apply_config(config)
+
+Workers: a backend shared by many frontends is probed once; two backend names on the same
+address with the same check share one worker too. A worker runs one probe at a time (never
+overlapping), sleeps per schedule.py, and stops entirely when none of its backends is probing
+(paused, disabled, removed): pause stops the probes, it does not discard their results.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import random
+from typing import Callable, Dict, List, Optional, Set, Tuple
+
+from ..plugins.module_utils.config_model import Backend, Config, Frontend, HealthCheck, Pool, PoolMember
+from ..plugins.module_utils.weights import MAX_WEIGHT, BackendState, FrontendState
+from . import effective
+from . import log as logs
+from .clock import Clock
+from .events import EventBus
+from .probes import IcmpSockets, IcmpUnavailable, Probe, ProbeResult, SocketFactory, make_probe
+from .schedule import initial_offset, next_delay
+from .statemachine import ActionError, BackendHealth, Transition
+
+ProbeKey = Tuple[str, Optional[HealthCheck]]  # (address, healthcheck spec without its name)
+ProbeListener = Callable[[List[str], str, ProbeResult], None]  # (backend names, check type, result)
+
+
+class NotFound(KeyError):
+    def __init__(self, kind: str, name: str) -> None:
+        super().__init__(name)
+        self.kind = kind
+        self.name = name
+        self.message = f"{kind} {name!r} not found"
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InvalidRequest(ValueError):
+    pass
+
+
+def check_spec(check: Optional[HealthCheck]) -> Optional[HealthCheck]:
+    """A healthcheck without its name: two names with the same settings are the same probe."""
+    return None if check is None else dataclasses.replace(check, name="")
+
+
+class ProbeWorker:
+    def __init__(self, checker: Checker, key: ProbeKey, check: Optional[HealthCheck], probe: Optional[Probe]) -> None:
+        self.checker = checker
+        self.key = key
+        self.check = check
+        self.probe = probe  # None: the probe cannot run (icmp unavailable); backends stay unknown
+        self.backends: Set[str] = set()
+        self.wake = asyncio.Event()
+        self.task: Optional[asyncio.Task] = None
+        self.probes_sent = 0
+
+    @property
+    def type(self) -> str:
+        return self.check.type if self.check is not None else "static"
+
+    def running(self) -> bool:
+        return self.task is not None and not self.task.done()
+
+    def start(self, first_delay: float) -> None:
+        if self.running() or self.probe is None:
+            return
+        self.wake.clear()
+        self.task = asyncio.get_running_loop().create_task(self._loop(first_delay), name=f"probe {self.key[0]}")
+
+    def stop(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+            self.task = None
+
+    def kick(self) -> None:
+        """Probe now (resume/enable: the operator wants an answer, not the next tick)."""
+        self.wake.set()
+
+    async def _loop(self, delay: Optional[float]) -> None:
+        checker, clock, probe = self.checker, self.checker.clock, self.probe
+        assert probe is not None
+        while True:
+            if delay is None or delay > 0:
+                await clock.sleep(delay, self.wake)
+            self.wake.clear()
+            start = clock.monotonic()
+            self.probes_sent += 1
+            result = await probe.run()
+            healths = checker._deliver(self, result)
+            delay = next_delay(healths, self.check, checker.rng)
+            if delay is not None:
+                delay = max(0.0, delay - (clock.monotonic() - start))
+
+
+class Checker:
+    def __init__(
+        self,
+        config: Config,
+        bus: Optional[EventBus] = None,
+        *,
+        clock: Optional[Clock] = None,
+        rng: Optional[random.Random] = None,
+        sockets: Optional[SocketFactory] = None,
+        icmp: Optional[IcmpSockets] = None,
+        probe_factory: Optional[Callable[[Optional[HealthCheck], object], Probe]] = None,
+    ) -> None:
+        self.config = config
+        self.bus = bus or EventBus()
+        self.clock = clock or Clock()
+        self.rng = rng or random.Random()
+        self.sockets = sockets or SocketFactory.for_netns(config.healthchecker.netns)
+        self.icmp = icmp or IcmpSockets(self.sockets)
+        self._probe_factory = probe_factory
+        self.health: Dict[str, BackendHealth] = {}
+        self.addresses: Dict[str, str] = {}
+        self.workers: Dict[ProbeKey, ProbeWorker] = {}
+        self.check_errors: Dict[str, str] = {}  # healthcheck name -> why its probes cannot run
+        self.probe_listeners: List[ProbeListener] = []
+        self._frontend_states: Dict[str, FrontendState] = {}
+        self.started = False
+        for name, backend in config.backends.items():
+            self.health[name] = self._new_health(backend, config)
+            self.addresses[name] = str(backend.address)
+
+    # -- construction helpers ------------------------------------------------------------------
+
+    def _check_of(self, backend: Backend, config: Config) -> Optional[HealthCheck]:
+        return config.healthchecks.get(backend.healthcheck) if backend.healthcheck else None
+
+    def _new_health(self, backend: Backend, config: Config) -> BackendHealth:
+        check = self._check_of(backend, config)
+        rise, fall = (check.rise, check.fall) if check is not None else (1, 1)
+        return BackendHealth(
+            backend.name,
+            rise,
+            fall,
+            enabled=backend.enabled,
+            history=config.healthchecker.transition_history,
+            mono=self.clock.monotonic(),
+        )
+
+    def _make_probe(self, check: Optional[HealthCheck], address) -> Optional[Probe]:
+        if self._probe_factory is not None:
+            return self._probe_factory(check, address)
+        try:
+            return make_probe(check, address, self.sockets, self.icmp)
+        except IcmpUnavailable as exc:
+            assert check is not None
+            if check.name not in self.check_errors:
+                self.check_errors[check.name] = str(exc)
+                logs.event("icmp-unavailable", logging.ERROR, healthcheck=check.name, error=str(exc))
+            return None
+
+    def _desired_workers(self, config: Config) -> Dict[ProbeKey, Tuple[Optional[HealthCheck], object, Set[str]]]:
+        wanted: Dict[ProbeKey, Tuple[Optional[HealthCheck], object, Set[str]]] = {}
+        for name, backend in config.backends.items():
+            check = self._check_of(backend, config)
+            key = (str(backend.address), check_spec(check))
+            entry = wanted.setdefault(key, (check, backend.address, set()))
+            entry[2].add(name)
+        return wanted
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Start probing. First probes are spread over each check's interval."""
+        self.started = True
+        self._rebuild_workers(self.config, spread="interval")
+        self._update_frontends(publish=False)
+
+    async def stop(self) -> None:
+        self.started = False
+        tasks = [w.task for w in self.workers.values() if w.task is not None]
+        for worker in self.workers.values():
+            worker.stop()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+        self.icmp.close()
+        self.sockets.close()
+
+    def _rebuild_workers(self, config: Config, spread: str) -> None:
+        wanted = self._desired_workers(config)
+        for key in list(self.workers):
+            if key not in wanted:
+                self.workers.pop(key).stop()
+        for key, (check, address, names) in wanted.items():
+            worker = self.workers.get(key)
+            if worker is None:
+                worker = self.workers[key] = ProbeWorker(self, key, check, self._make_probe(check, address))
+            worker.check = check
+            worker.backends = names
+            if worker.probe is None:
+                for name in names:
+                    self.health[name].last_code = "SOCKERR"
+                    self.health[name].last_detail = self.check_errors.get(check.name if check else "", "")
+            self._sync_worker(worker, spread)
+
+    def _sync_worker(self, worker: ProbeWorker, spread: str) -> None:
+        """Run the worker iff one of its backends is probing."""
+        if not self.started:
+            return
+        if any(self.health[name].probing for name in worker.backends):
+            if not worker.running():
+                check = worker.check
+                window = 0.0
+                if check is not None:
+                    window = {"interval": check.interval, "fast": check.effective_fast_interval}.get(spread, 0.0)
+                worker.start(initial_offset(check, self.rng, window))
+        else:
+            worker.stop()
+
+    def _worker_of(self, name: str) -> Optional[ProbeWorker]:
+        for worker in self.workers.values():
+            if name in worker.backends:
+                return worker
+        return None
+
+    # -- probe results -------------------------------------------------------------------------
+
+    def _deliver(self, worker: ProbeWorker, result: ProbeResult) -> List[BackendHealth]:
+        mono, wall = self.clock.monotonic(), self.clock.wall()
+        names = sorted(worker.backends)
+        healths = []
+        changed = False
+        for name in names:
+            health = self.health[name]
+            healths.append(health)
+            transition = health.record(result.ok, result.code, mono, wall, result.detail)
+            if transition is not None:
+                self._announce(transition)
+                changed = True
+        for listener in self.probe_listeners:
+            listener(names, worker.type, result)
+        if logs.enabled(logging.DEBUG):
+            logs.event(
+                "probe",
+                logging.DEBUG,
+                backends=names,
+                address=worker.key[0],
+                type=worker.type,
+                ok=result.ok,
+                code=result.code,
+                detail=result.detail,
+                duration=round(result.duration, 6),
+            )
+        if self.bus.wants("probe"):
+            self.bus.publish(
+                "probe",
+                backends=names,
+                address=worker.key[0],
+                type=worker.type,
+                ok=result.ok,
+                code=result.code,
+                detail=result.detail,
+                duration=result.duration,
+            )
+        if changed:
+            self._update_frontends()
+        return healths
+
+    def _announce(self, transition: Transition) -> None:
+        data = transition.to_dict()
+        data["address"] = self.addresses.get(transition.backend)
+        logs.event("backend-transition", **data)
+        self.bus.publish("backend-transition", **data)
+
+    def _update_frontends(self, publish: bool = True) -> None:
+        states = effective.frontend_states(self.weights())
+        for name, state in states.items():
+            old = self._frontend_states.get(name)
+            if old is not state and publish and old is not None:
+                logs.event("frontend-transition", frontend=name, **{"from": old.value, "to": state.value})
+                self.bus.publish("frontend-transition", frontend=name, **{"from": old.value, "to": state.value})
+        self._frontend_states = states
+
+    # -- read side -----------------------------------------------------------------------------
+
+    def states(self) -> Dict[str, BackendState]:
+        return {name: health.state for name, health in self.health.items()}
+
+    def weights(self) -> Dict[str, List[dict]]:
+        return effective.backend_weights(self.config, self.states())
+
+    def frontend_states(self) -> Dict[str, FrontendState]:
+        return dict(self._frontend_states) or effective.frontend_states(self.weights())
+
+    def get_health(self, name: str) -> BackendHealth:
+        health = self.health.get(name)
+        if health is None:
+            raise NotFound("backend", name)
+        return health
+
+    # -- operator actions ----------------------------------------------------------------------
+
+    def act(self, name: str, action: str) -> Optional[Transition]:
+        """pause | resume | enable | disable. Raises NotFound, ActionError or InvalidRequest."""
+        health = self.get_health(name)
+        method = {"pause": health.pause, "resume": health.resume, "enable": health.enable, "disable": health.disable}.get(
+            action
+        )
+        if method is None:
+            raise InvalidRequest(f"unknown action {action!r}: expected pause, resume, enable or disable")
+        before = health.state
+        transition = method(self.clock.monotonic(), self.clock.wall())
+        logs.event(
+            "operator-action",
+            backend=name,
+            action=action,
+            **{"from": before.value, "to": health.state.value},
+            changed=transition is not None,
+        )
+        if transition is not None:
+            self._announce(transition)
+            worker = self._worker_of(name)
+            if worker is not None:
+                self._sync_worker(worker, spread="none")
+                if health.probing:
+                    worker.kick()
+            self._update_frontends()
+        return transition
+
+    def pause(self, name: str) -> Optional[Transition]:
+        return self.act(name, "pause")
+
+    def resume(self, name: str) -> Optional[Transition]:
+        return self.act(name, "resume")
+
+    def enable(self, name: str) -> Optional[Transition]:
+        return self.act(name, "enable")
+
+    def disable(self, name: str) -> Optional[Transition]:
+        return self.act(name, "disable")
+
+    def set_weight(self, frontend: str, pool: str, backend: str, weight: int) -> int:
+        """Set a pool member's configured weight at runtime (until the next reload). Returns the old one."""
+        if isinstance(weight, bool) or not isinstance(weight, int) or not 0 <= weight <= MAX_WEIGHT:
+            raise InvalidRequest(f"weight: expected an integer 0..{MAX_WEIGHT}, got {weight!r}")
+        fe = self.config.frontends.get(frontend)
+        if fe is None:
+            raise NotFound("frontend", frontend)
+        pools = [p for p in fe.pools if p.name == pool]
+        if not pools:
+            raise NotFound("pool", f"{frontend}/{pool}")
+        members = [m for m in pools[0].members if m.backend == backend]
+        if not members:
+            raise NotFound("pool member", f"{frontend}/{pool}/{backend}")
+        old = members[0].weight
+        if old == weight:
+            return old
+        new_pools = tuple(
+            Pool(
+                p.name,
+                tuple(PoolMember(m.backend, weight) if p.name == pool and m.backend == backend else m for m in p.members),
+            )
+            for p in fe.pools
+        )
+        frontends: Dict[str, Frontend] = dict(self.config.frontends)
+        frontends[frontend] = dataclasses.replace(fe, pools=new_pools)
+        self.config = dataclasses.replace(self.config, frontends=frontends)
+        data = {"frontend": frontend, "pool": pool, "backend": backend, "from": old, "to": weight}
+        logs.event("weight-change", **data)
+        self.bus.publish("weight-change", **data)
+        self._update_frontends()
+        return old
+
+    # -- reload --------------------------------------------------------------------------------
+
+    def apply_config(self, new: Config) -> dict:
+        """Move to a validated config, keeping what did not change (vpp-maglev §4 reload rules).
+
+        - same healthcheck settings: the backend keeps its state, counter, history and its worker
+          (timers included); the runtime enable/disable is kept unless the YAML `enabled` itself
+          changed; a changed address is applied (the worker moves to the new address);
+        - changed healthcheck: the backend restarts from unknown (YAML `enabled` applies);
+        - removed: state `removed`, no more probes; dropped from the table at the next reload;
+        - new: unknown (or disabled), probed soon (spread over the fast interval).
+        Runtime weight changes are not carried over: the file is the source of truth.
+        """
+        old = self.config
+        mono, wall = self.clock.monotonic(), self.clock.wall()
+        summary: Dict[str, List[str]] = {"added": [], "removed": [], "restarted": [], "unchanged": [], "readdressed": []}
+        transitions: List[Transition] = []
+        for name in [n for n, h in self.health.items() if h.state is BackendState.REMOVED and n not in new.backends]:
+            del self.health[name]
+            self.addresses.pop(name, None)
+        for name, backend in new.backends.items():
+            health = self.health.get(name)
+            old_backend = old.backends.get(name)
+            if health is None or old_backend is None or health.state is BackendState.REMOVED:
+                self.health[name] = self._new_health(backend, new)
+                summary["added"].append(name)
+            else:
+                health.history = type(health.history)(health.history, maxlen=new.healthchecker.transition_history)
+                new_check, old_check = self._check_of(backend, new), self._check_of(old_backend, old)
+                if check_spec(new_check) != check_spec(old_check):
+                    rise, fall = (new_check.rise, new_check.fall) if new_check else (1, 1)
+                    transition = health.restart(rise, fall, backend.enabled, mono, wall)
+                    summary["restarted"].append(name)
+                else:
+                    transition = None
+                    if backend.enabled != old_backend.enabled:  # the file itself changed: it wins
+                        transition = (health.enable if backend.enabled else health.disable)(mono, wall)
+                    summary["unchanged"].append(name)
+                if transition is not None:
+                    transitions.append(transition)
+                if backend.address != old_backend.address:
+                    summary["readdressed"].append(name)
+            self.addresses[name] = str(backend.address)
+        for name in old.backends:
+            if name not in new.backends and name in self.health:
+                transition = self.health[name].remove(mono, wall)
+                if transition is not None:
+                    transitions.append(transition)
+                summary["removed"].append(name)
+        self.config = new
+        self.check_errors = {k: v for k, v in self.check_errors.items() if k in new.healthchecks}
+        for transition in transitions:
+            self._announce(transition)
+        if self.started:
+            self._rebuild_workers(new, spread="fast")
+        self._update_frontends()
+        return summary

@@ -1,0 +1,213 @@
+"""The daemon: wires config, checker, control API, metrics, logs and optional components.
+
+    daemon = Daemon(config, DaemonOptions(config_path=..., control_socket=...))
+    daemon.add_component(component)     # before start(): e.g. the VPP side (vpp_component.py)
+    await daemon.start(); await daemon.wait(); await daemon.stop()
+
+A component is any object with some of these (all optional):
+
+    name: str
+    routes() -> list[aiohttp.web.RouteDef]    extra API routes (e.g. /v1/vpp/...)
+    on_event(event)                         in-process bus listener (events.Event), must not block
+    async start(daemon) / async stop()      after the checker starts / before it stops
+    on_reload(config)                       after a successful reload (checker already moved)
+    on_weight(config, frontend)             after a runtime weight change
+    status() -> dict                        merged into /v1/status under its name
+
+The checker never imports a component; components read `daemon.checker` (states(), weights(),
+config, bus) and the metrics registry (`daemon.metrics.registry`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional, Tuple
+
+from ..plugins.module_utils.config_model import Config
+from . import log as logs
+from .api import ControlApi
+from .checker import Checker
+from .clock import Clock
+from .events import EventBus
+from .metrics import LagMonitor, Metrics
+from .version import VERSION
+
+DEFAULT_SOCKET = "/run/maglevd/maglevd.sock"
+DEFAULT_CONFIG = "/etc/vpp-maglev/maglev.yaml"
+DEFAULT_VPP_API = "/run/vpp/api.sock"
+
+
+@dataclass
+class DaemonOptions:
+    config_path: str = DEFAULT_CONFIG
+    control_socket: Optional[str] = DEFAULT_SOCKET  # "" / None: no Unix listener
+    control_addr: Optional[Tuple[str, int]] = None
+    control_token: Optional[str] = None
+    metrics_addr: Optional[Tuple[str, int]] = None
+    vpp_api_addr: str = DEFAULT_VPP_API  # "": run without VPP
+    log_level: str = "info"
+
+
+def load_config(path: str) -> Tuple[Optional[Config], int, List[str]]:
+    """(config, exit code, error lines) with check.py's codes: 0 ok, 1 unreadable/not YAML, 2 invalid."""
+    from .check import check_file
+
+    code, errors = check_file(path)
+    if code != 0:
+        return None, code, errors
+    from ..plugins.module_utils.config import load_file
+
+    return load_file(path), 0, []
+
+
+class Daemon:
+    def __init__(
+        self,
+        config: Config,
+        options: Optional[DaemonOptions] = None,
+        *,
+        clock: Optional[Clock] = None,
+        log_setup: Optional[logs.LogSetup] = None,
+        checker: Optional[Checker] = None,
+    ) -> None:
+        self.options = options or DaemonOptions()
+        self.bus = EventBus()
+        self.checker = checker or Checker(config, self.bus, clock=clock)
+        self.bus = self.checker.bus
+        self.metrics = Metrics(self.checker)
+        self.lag = LagMonitor(self.metrics)
+        self.api = ControlApi(self)
+        self.logging = log_setup
+        self.components: List[Any] = []
+        self.started_mono = time.monotonic()
+        self.started_wall = time.time()
+        self._stop = asyncio.Event()
+        self._reload_lock = asyncio.Lock()
+        self.reloads = {"ok": 0, "failed": 0}
+
+    # -- composition --------------------------------------------------------------------------
+
+    def add_component(self, component: Any) -> None:
+        self.components.append(component)
+        if hasattr(component, "routes"):
+            self.add_routes(component.routes())
+        if hasattr(component, "on_event"):
+            self.bus.add_listener(component.on_event)
+
+    def add_routes(self, routes) -> None:
+        self.api.extra_routes.extend(routes)
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        opts = self.options
+        await self.checker.start()
+        self.lag.start()
+        for component in self.components:
+            if hasattr(component, "start"):
+                await component.start(self)
+        await self.api.start(opts.control_socket or None, opts.control_addr, opts.control_token, opts.metrics_addr)
+        logs.event(
+            "ready",
+            socket=self.api.socket_path,
+            control_addr=_fmt_addr(self.api.tcp_address),
+            metrics_addr=_fmt_addr(self.api.metrics_address),
+            backends=len(self.checker.health),
+            frontends=len(self.checker.config.frontends),
+        )
+
+    def request_stop(self) -> None:
+        self._stop.set()
+
+    async def wait(self) -> None:
+        await self._stop.wait()
+
+    async def stop(self) -> None:
+        logs.event("stopping")
+        await self.api.stop()
+        for component in reversed(self.components):
+            if hasattr(component, "stop"):
+                try:
+                    await component.stop()
+                except Exception:
+                    logs.LOGGER.exception("component-stop-failed")
+        await self.lag.stop()
+        await self.checker.stop()
+
+    # -- operations ---------------------------------------------------------------------------
+
+    def set_weight(self, frontend: str, pool: str, backend: str, weight: int) -> int:
+        old = self.checker.set_weight(frontend, pool, backend, weight)
+        if old != weight:
+            for component in self.components:
+                if hasattr(component, "on_weight"):
+                    component.on_weight(self.checker.config, frontend)
+        return old
+
+    async def check_config(self) -> Dict[str, Any]:
+        from .check import check_file
+
+        path = self.options.config_path
+        code, errors = await asyncio.get_running_loop().run_in_executor(None, check_file, path)
+        return {"ok": code == 0, "path": path, "exit_code": code, "errors": errors}
+
+    async def reload(self, source: str = "signal") -> Dict[str, Any]:
+        """Validate the file first; keep the running config on any error (SIGHUP and the API)."""
+        path = self.options.config_path
+        async with self._reload_lock:
+            try:
+                config, code, errors = await asyncio.get_running_loop().run_in_executor(None, load_config, path)
+            except Exception as exc:  # never let a reload take the daemon down
+                config, code, errors = None, 2, [f"{path}: {type(exc).__name__}: {exc}"]
+            if config is None:
+                self.reloads["failed"] += 1
+                kind = "parse" if code == 1 else "semantic"
+                logs.event("config-reload-failed", logging.ERROR, path=path, source=source, kind=kind, errors=errors)
+                self.bus.publish("config-reload-failed", path=path, source=source, kind=kind, errors=errors)
+                return {"ok": False, "path": path, "exit_code": code, "errors": errors}
+            summary = self.checker.apply_config(config)
+            for component in self.components:
+                if hasattr(component, "on_reload"):
+                    component.on_reload(config)
+            self.reloads["ok"] += 1
+            logs.event("config-reload", path=path, source=source, **summary)
+            self.bus.publish("config-reload", path=path, source=source, **summary)
+            return {"ok": True, "path": path, "exit_code": 0, "errors": [], "summary": summary}
+
+    def status(self) -> Dict[str, Any]:
+        counts: Dict[str, int] = {}
+        for state in self.checker.states().values():
+            counts[state.value] = counts.get(state.value, 0) + 1
+        data: Dict[str, Any] = {
+            "version": VERSION,
+            "pid": os.getpid(),
+            "config": self.options.config_path,
+            "uptime": round(time.monotonic() - self.started_mono, 3),
+            "started": self.started_wall,
+            "backends": counts,
+            "frontends": {k: v.value for k, v in self.checker.frontend_states().items()},
+            "probe_workers": sum(1 for w in self.checker.workers.values() if w.running()),
+            "event_loop_lag": {"last": self.lag.last, "max": self.lag.max},
+            "events": {
+                "published": self.bus.published_total,
+                "dropped": self.bus.dropped_total,
+                "subscribers": len(self.bus.subscriptions),
+            },
+            "reloads": dict(self.reloads),
+            "vpp_api_addr": self.options.vpp_api_addr,
+        }
+        for component in self.components:
+            if hasattr(component, "status"):
+                data[getattr(component, "name", type(component).__name__)] = component.status()
+        return data
+
+
+def _fmt_addr(address: Optional[Tuple[str, int]]) -> Optional[str]:
+    if address is None:
+        return None
+    host, port = address[0], address[1]
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"

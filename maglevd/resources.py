@@ -1,0 +1,125 @@
+"""JSON views of the checker's state for the control API (and so for maglevc and Ansible)."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Dict, List, Optional
+
+from ..plugins.module_utils.config_model import HealthCheck
+from ..plugins.module_utils.lbstate import PROTOCOLS
+from .checker import Checker, NotFound
+
+PROTOCOL_NAMES = {number: name for name, number in PROTOCOLS.items()}
+
+
+def _plain(value: Any) -> Any:
+    """Dataclass / tuples / addresses -> JSON-safe values."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return str(value)
+
+
+def backend_frontends(checker: Checker) -> Dict[str, List[str]]:
+    result: Dict[str, List[str]] = {}
+    for frontend in checker.config.frontends.values():
+        for name in dict.fromkeys(frontend.backend_names()):
+            result.setdefault(name, []).append(frontend.name)
+    return result
+
+
+def backend_info(checker: Checker, name: str, frontends: Optional[Dict[str, List[str]]] = None) -> Dict[str, Any]:
+    health = checker.get_health(name)
+    backend = checker.config.backends.get(name)
+    check: Optional[HealthCheck] = None
+    if backend is not None and backend.healthcheck:
+        check = checker.config.healthchecks.get(backend.healthcheck)
+    info = {
+        "name": name,
+        "address": checker.addresses.get(name),
+        "healthcheck": backend.healthcheck if backend is not None else None,
+        "type": check.type if check is not None else "static",
+        "probing": health.probing and (worker := checker._worker_of(name)) is not None and worker.running(),
+        "frontends": (frontends if frontends is not None else backend_frontends(checker)).get(name, []),
+    }
+    info.update(health.to_dict())
+    return info
+
+
+def backends(checker: Checker) -> List[Dict[str, Any]]:
+    frontends = backend_frontends(checker)
+    return [backend_info(checker, name, frontends) for name in checker.health]
+
+
+def frontend_info(checker: Checker, name: str, weights=None, states=None) -> Dict[str, Any]:
+    frontend = checker.config.frontends.get(name)
+    if frontend is None:
+        raise NotFound("frontend", name)
+    weights = weights if weights is not None else checker.weights()
+    states = states if states is not None else checker.frontend_states()
+    rows = weights.get(name, [])
+    pools = []
+    active = None
+    for index, pool in enumerate(frontend.pools):
+        members = []
+        for row in rows:
+            if row["pool"] != pool.name:
+                continue
+            health = checker.health.get(row["backend"])
+            members.append(
+                {
+                    "backend": row["backend"],
+                    "address": row["address"],
+                    "state": str(row["state"]),
+                    "enabled": health.enabled if health is not None else None,
+                    "configured_weight": row["configured_weight"],
+                    "weight": row["weight"],
+                    "flush": row["flush"],
+                }
+            )
+        if active is None and any(m["state"] == "up" for m in members):
+            active = index
+        pools.append({"name": pool.name, "index": index, "backends": members})
+    active = active or 0
+    for pool in pools:
+        pool["active"] = pool["index"] == active
+    attrs = frontend.attrs
+    return {
+        "name": frontend.name,
+        "description": frontend.description,
+        "address": str(frontend.address),
+        "protocol": PROTOCOL_NAMES.get(frontend.protocol, str(frontend.protocol)),
+        "port": frontend.port,
+        "state": str(states.get(name, "unknown")),
+        "active_pool": active,
+        "flush_on_down": frontend.flush_on_down,
+        "src_ip_sticky": getattr(attrs, "src_ip_sticky", False),
+        "encap": _plain(getattr(attrs, "encap", None)),
+        "pools": pools,
+    }
+
+
+def frontends(checker: Checker) -> List[Dict[str, Any]]:
+    weights, states = checker.weights(), checker.frontend_states()
+    return [frontend_info(checker, name, weights, states) for name in checker.config.frontends]
+
+
+def healthcheck_info(checker: Checker, name: str) -> Dict[str, Any]:
+    check = checker.config.healthchecks.get(name)
+    if check is None:
+        raise NotFound("healthcheck", name)
+    info = _plain(check)
+    info["fast_interval"] = check.effective_fast_interval
+    info["down_interval"] = check.effective_down_interval
+    info["backends"] = [b.name for b in checker.config.backends.values() if b.healthcheck == name]
+    info["error"] = checker.check_errors.get(name)
+    return info
+
+
+def healthchecks(checker: Checker) -> List[Dict[str, Any]]:
+    return [healthcheck_info(checker, name) for name in checker.config.healthchecks]
