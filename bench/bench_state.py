@@ -26,7 +26,6 @@ import time
 from pathlib import Path
 
 from _common import ROOT
-
 from ansible_collections.vpp.maglev.plugins.module_utils import state_input, vppclient
 from ansible_collections.vpp.maglev.plugins.module_utils.desired import desired_state
 from ansible_collections.vpp.maglev.plugins.module_utils.disruption import plan_disruption
@@ -244,9 +243,7 @@ def main() -> None:
         for name, seconds in phases(sim, data_changed).items():
             print("  %-32s %s" % (name, seconds if name == "_ops" else "%.3f s" % seconds))
         start = time.perf_counter()
-        subprocess.run(
-            [str(ROOT / ".venv" / "bin" / "ansible-playbook"), "--version"], capture_output=True, check=True
-        )
+        subprocess.run([str(ROOT / ".venv" / "bin" / "ansible-playbook"), "--version"], capture_output=True, check=True)
         print("  %-32s %.3f s" % ("ansible-playbook --version", time.perf_counter() - start))
 
 

@@ -291,8 +291,8 @@ class ControlApi:
             }
         )
         subscription = checker.bus.subscribe(maxsize, accept, probes=want_probes, logs=want_logs)
-        if want_logs:
-            self.daemon.logging.want_broadcast(level) if self.daemon.logging else None
+        if want_logs and self.daemon.logging:
+            self.daemon.logging.want_broadcast(level)
         try:
             await response.prepare(request)
 

@@ -277,8 +277,9 @@ class Checker:
     def _announce(self, transition: Transition) -> None:
         data = transition.to_dict()
         data["address"] = self.addresses.get(transition.backend)
-        logs.event("backend-transition", **data)
         self.bus.publish("backend-transition", **data)
+        del data["time"]  # the log line has its own
+        logs.event("backend-transition", **data)
 
     def _update_frontends(self, publish: bool = True) -> None:
         states = effective.frontend_states(self.weights())

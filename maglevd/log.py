@@ -95,6 +95,12 @@ class LogSetup:
         self.broadcast_levels: list = []
         LOGGER.setLevel(self.level)
 
+    def attach(self, bus: EventBus) -> None:
+        """Fan records out to the event bus too (once the daemon, and so its bus, exists)."""
+        if self.bus_handler is None:
+            self.bus_handler = BusHandler(bus)
+            LOGGER.addHandler(self.bus_handler)
+
     def want_broadcast(self, level: int) -> None:
         self.broadcast_levels.append(level)
         LOGGER.setLevel(min([self.level, *self.broadcast_levels]))

@@ -313,7 +313,9 @@ class Reconciler:
         touched = self._take_touched(allowed)
         config, current = self.config, self.current
         assert current is not None
-        desired = desired_state(config, states, frontends=allowed, include_conf=False)
+        # The conf rides along (no call unless it differs): VIPs released during the warmup need
+        # the source addresses before the final full sync.
+        desired = desired_state(config, states, frontends=allowed, include_conf=True)
         force = self._force_flush(config, allowed, states, touched)
         the_plan = plan(current, desired, "replaced", force_flush=force, flush_removed=True, allow_empty=True)
         if not the_plan:

@@ -40,19 +40,27 @@ def ready(sock_path: str, tcp: str) -> bool:
 
 
 def start(directory: Path, name: str, sock_path: str, tcp: str, command: List[str]) -> int:
-    log = open(directory / (name + ".log"), "ab")
-    proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+    with open(directory / (name + ".log"), "ab") as log:  # the child keeps its own descriptor
+        proc = subprocess.Popen(
+            command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+        )
     (directory / (name + ".pid")).write_text(str(proc.pid))
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            print("%s exited with status %s:\n%s" % (name, proc.returncode, (directory / (name + ".log")).read_text()[-2000:]))
+            print(
+                "%s exited with status %s:\n%s"
+                % (name, proc.returncode, (directory / (name + ".log")).read_text()[-2000:])
+            )
             return 1
         if ready(sock_path, tcp):
             print("%s: started (pid %d)" % (name, proc.pid))
             return 0
         time.sleep(0.1)
-    print("%s did not accept connections within 30 s; log:\n%s" % (name, (directory / (name + ".log")).read_text()[-2000:]))
+    print(
+        "%s did not accept connections within 30 s; log:\n%s"
+        % (name, (directory / (name + ".log")).read_text()[-2000:])
+    )
     stop(directory, name)
     return 1
 

@@ -49,7 +49,9 @@ def maglevd_states(params: Dict[str, Any]) -> Dict[str, str]:
     try:
         client = maglevd_client.MaglevdClient(socket_path, timeout=params["timeout"])
         return client.backend_states()
-    except maglevd_client.MaglevdError as exc:
+    except AttributeError as exc:  # a maglevd_client without the calls this module uses
+        raise ModuleFailure("health: maglevd: this maglevd_client cannot list backend states (%s)" % exc)
+    except Exception as exc:  # the daemon is down, the socket is missing, an API error
         raise ModuleFailure(
             "health: maglevd: cannot read backend states from maglevd on %s: %s" % (socket_path, exc),
         )

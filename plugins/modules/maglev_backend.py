@@ -227,7 +227,7 @@ def effective(
     for index, pool in enumerate(pools):
         for member in pool["backends"]:
             name = member["backend"]
-            configured = overrides.get((pool["name"], name), member["weight"])
+            configured = overrides.get((pool["name"], name), member["configured_weight"])
             weight, _ = weights.effective_weight(
                 states.get(name, member["state"]), index, active, configured, frontend.get("flush_on_down", True)
             )
@@ -291,7 +291,7 @@ def run(module: AnsibleModule, client: Any) -> Dict[str, Any]:
                 module.fail_json(
                     msg="backend %s is not in pool %s of frontend %s" % (name, params["pool"], params["frontend"])
                 )
-            if members[name]["weight"] != params["weight"]:
+            if members[name]["configured_weight"] != params["weight"]:
                 overrides[(params["pool"], name)] = params["weight"]
                 actions.append(
                     "frontend %s pool %s backend %s weight %d"

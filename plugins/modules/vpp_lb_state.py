@@ -288,7 +288,8 @@ disruption:
       and after (table length = the VIP's C(new_flows_table_length)).
     - C(moved_share) is what VPP's table moves; C(minimum_share) the least any table could
       move for the same change of shares. C(change) is added, removed, modified or recreated.
-      C(buckets_before)/C(buckets_after) give each AS's buckets (modified and recreated VIPs).
+      C(buckets_before)/C(buckets_after) give each AS's buckets (modified and recreated VIPs whose table changes;
+        weights above the table's cutoff, e.g. 16 for 64 ASes in 1024 buckets, change nothing).
   returned: when estimate_disruption is true and state is merged, replaced, overridden, deleted or rendered
   type: dict
   sample: {"192.0.2.0/24 all-ports": {"vip": "192.0.2.0/24", "protocol": "any", "port": 0,

@@ -93,3 +93,32 @@ def test_errors(vppsim, tmp_path):
         with pytest.raises(vppclient.VppConnectionError, match=r"lost the connection to VPP .* during lb_conf_get"):
             vpp.read_state()
     vppsim.set_fault(drop_after=None)
+
+
+def test_pipelined_apply_never_lets_a_removal_overtake_a_failed_add(vppsim):
+    """replaced {.1} -> {.2, .3}: the plan adds .2 and .3, then deletes .1. When VPP refuses
+    the add of .2, the delete of .1 must never be sent, or the VIP would stop serving."""
+    before = LbState(vips={WEB: Vip(WEB, VipAttrs(), {A("10.0.0.1"): 100})})
+    after = LbState(vips={WEB: Vip(WEB, VipAttrs(), {A("10.0.0.2"): 100, A("10.0.0.3"): 100})})
+    with vppclient.connect(vppsim.socket, api_dir=vppsim.api_dir, timeout=5) as vpp:
+        vpp.apply(plan(LbState(), before))
+        vppsim.set_fault(fail={"message": "lb_add_del_as_v2", "nth": 1, "retval": -97})
+        the_plan = plan(vpp.read_state(), after, "replaced")
+        assert [op.kind for op in the_plan.ops] == ["as_add", "as_add", "as_del"]
+        with pytest.raises(vppclient.VppApplyError) as caught:
+            vpp.apply(the_plan)
+        error = caught.value
+        assert error.failed is the_plan.ops[0] and error.retval == -97
+        assert error.applied == [the_plan.ops[1]] and error.not_applied == [the_plan.ops[2]]
+        assert vpp.read_state().vips[WEB].ases == {A("10.0.0.1"): 100, A("10.0.0.3"): 100}
+
+
+def test_pipelined_apply_matches_one_at_a_time(vppsim):
+    """The same plan applied pipelined and sequentially leaves VPP in the same state."""
+    with vppclient.connect(vppsim.socket, api_dir=vppsim.api_dir, timeout=5) as vpp:
+        the_plan = plan(vpp.read_state(), desired())
+        vpp.apply(the_plan, window=64)
+        pipelined = vpp.read_state()
+        vpp.apply(plan(pipelined, LbState(), "deleted"), window=1)
+        vpp.apply(plan(vpp.read_state(), desired()), window=1)
+        assert vpp.read_state().vips == pipelined.vips

@@ -12,8 +12,8 @@ import subprocess
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
-from ansible_helpers import ANSIBLE_PLAYBOOK, CALLBACKS, COLLECTIONS, PYTHON, ROOT, PlaybookRun
 from ansible_collections.vpp.maglev.plugins.module_utils import vppclient
+from ansible_helpers import ANSIBLE_PLAYBOOK, CALLBACKS, COLLECTIONS, PYTHON, ROOT, PlaybookRun
 
 PROTOCOL_NAMES = {6: "tcp", 17: "udp", 255: "any"}
 DRIFT_PLAYBOOK = ROOT / "playbooks" / "drift.yml"

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from ansible_helpers import run_playbook
-from statehelp import BASE_CONFIG, DELETE, behind_the_back, config, sim_state, write_counts, writes
-
 from ansible_collections.vpp.maglev.plugins.module_utils import vppclient
 from ansible_collections.vpp.maglev.plugins.module_utils.lbstate import VipKey
+from ansible_helpers import run_playbook
+from statehelp import BASE_CONFIG, DELETE, behind_the_back, config, sim_state, write_counts, writes
 
 pytestmark = pytest.mark.integration
 
@@ -243,3 +242,14 @@ def test_missing_section_defaults_do_not_resend(tmp_path, vppsim):
     vppsim.reset_stats()
     again = run_playbook(tmp_path, [lb_state("merged", cfg)], vpp=vppsim, check=True)
     assert again.ok and not again.last["changed"] and write_counts(vppsim) == {}
+
+
+def test_health_maglevd_without_a_daemon_fails_cleanly_before_planning(tmp_path, vppsim):
+    vppsim.reset_stats()
+    run = run_playbook(
+        tmp_path, [lb_state(health="maglevd", maglevd_socket=str(tmp_path / "no-maglevd.sock"))], vpp=vppsim
+    )
+    assert not run.ok
+    message = run.failed()[0]["msg"]
+    assert message.startswith("health: maglevd") and "Traceback" not in run.stdout
+    assert writes(vppsim) == 0

@@ -1,0 +1,564 @@
+"""maglevc: the command-line client of maglevd (one-shot or interactive).
+
+    maglevc show backends
+    maglevc --json show frontend web
+    maglevc set backend web1 pause
+    maglevc                       # interactive shell: tab completion, `?` help, prefix matching
+
+Commands (words may be abbreviated to any unique prefix; an exact match wins):
+
+    show version | status
+    show frontends | frontend NAME
+    show backends | backend NAME
+    show healthchecks | healthcheck NAME
+    show vpp info | show vpp lb state
+    set backend NAME pause|resume|enable|disable
+    set frontend NAME pool POOL backend NAME weight 0-100
+    watch events [num N] [log [level LEVEL]] [probes] [backend NAME] [frontend NAME]
+    config check | config reload
+    sync vpp lb state
+    quit | exit
+
+Exit codes: 0 ok, 1 maglevd refused the request, 2 usage error, 3 maglevd not reachable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cmd
+import json
+import os
+import shlex
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+
+from ..plugins.module_utils.maglevd_client import DEFAULT_SOCKET, MaglevdClient, MaglevdError, MaglevdUnavailable
+from .version import VERSION
+
+EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_UNAVAILABLE = 0, 1, 2, 3
+
+
+class UsageError(Exception):
+    pass
+
+
+# -- the command tree ------------------------------------------------------------------------------
+
+
+@dataclass
+class Node:
+    """A keyword, or a slot (`kind` set) that takes any word: a name completed from the server."""
+
+    word: str
+    help: str = ""
+    kind: Optional[str] = None  # frontend | backend | healthcheck | pool | action | weight | number | level
+    children: List[Node] = field(default_factory=list)
+    run: Optional[str] = None  # handler name when the command may end here
+
+    def add(self, *nodes: Node) -> Node:
+        self.children.extend(nodes)
+        return self
+
+
+def K(word: str, help: str = "", run: Optional[str] = None, *children: Node) -> Node:
+    return Node(word, help, None, list(children), run)
+
+
+def S(kind: str, help: str = "", run: Optional[str] = None, *children: Node) -> Node:
+    return Node(f"<{kind}>", help, kind, list(children), run)
+
+
+ACTION_WORDS = ("pause", "resume", "enable", "disable")
+
+TREE = Node(
+    "",
+    children=[
+        K(
+            "show",
+            "show state",
+            None,
+            K("version", "daemon version", "show_version"),
+            K("status", "daemon status", "show_status"),
+            K("frontends", "all frontends", "show_frontends"),
+            K("frontend", "one frontend", None, S("frontend", "frontend name", "show_frontend")),
+            K("backends", "all backends", "show_backends"),
+            K("backend", "one backend", None, S("backend", "backend name", "show_backend")),
+            K("healthchecks", "all healthchecks", "show_healthchecks"),
+            K("healthcheck", "one healthcheck", None, S("healthcheck", "healthcheck name", "show_healthcheck")),
+            K(
+                "vpp",
+                "VPP dataplane",
+                None,
+                K("info", "VPP connection and version", "show_vpp_info"),
+                K("lb", "load balancer", None, K("state", "what VPP holds now", "show_vpp_lb_state")),
+            ),
+        ),
+        K(
+            "set",
+            "change state",
+            None,
+            K("backend", "operator action", None, S("backend", "backend name", None, S("action", "pause|resume|enable|disable", "set_backend"))),
+            K(
+                "frontend",
+                "runtime weight",
+                None,
+                S(
+                    "frontend",
+                    "frontend name",
+                    None,
+                    K(
+                        "pool",
+                        "",
+                        None,
+                        S(
+                            "pool",
+                            "pool name",
+                            None,
+                            K("backend", "", None, S("backend", "backend name", None, K("weight", "", None, S("weight", "0-100", "set_weight")))),
+                        ),
+                    ),
+                ),
+            ),
+        ),
+        K("watch", "follow", None, K("events", "stream events until Ctrl-C", "watch_events")),
+        K("config", "configuration", None, K("check", "validate the file", "config_check"), K("reload", "reload the file", "config_reload")),
+        K("sync", "", None, K("vpp", "", None, K("lb", "", None, K("state", "full VPP sync now", "sync_vpp")))),
+        K("quit", "leave the shell", "quit"),
+        K("exit", "leave the shell", "quit"),
+        K("help", "list commands", "help"),
+    ],
+)
+
+WATCH_OPTIONS = {"num": "number", "log": None, "level": "level", "probes": None, "backend": "backend", "frontend": "frontend"}
+
+
+def match_keyword(word: str, nodes: Sequence[Node]) -> Tuple[Optional[Node], List[Node]]:
+    """Exact match wins, then a unique prefix; returns (node or None, candidates)."""
+    keywords = [n for n in nodes if n.kind is None]
+    for node in keywords:
+        if node.word == word:
+            return node, [node]
+    candidates = [n for n in keywords if n.word.startswith(word)]
+    if len(candidates) == 1:
+        return candidates[0], candidates
+    return None, candidates
+
+
+def parse(words: List[str]) -> Tuple[str, Dict[str, str], List[str]]:
+    """words -> (handler, slot values, trailing words for `watch events`). Raises UsageError."""
+    node, values, consumed = TREE, {}, []
+    index = 0
+    while index < len(words):
+        word = words[index]
+        if node.run == "watch_events":
+            return node.run, values, words[index:]
+        keyword, candidates = match_keyword(word, node.children)
+        if keyword is None and len(candidates) > 1:
+            # "fr": frontend vs frontends. When one is a prefix of the others, more words pick
+            # the one that takes them, no more words pick the one that ends the command.
+            shortest = min(candidates, key=lambda n: len(n.word))
+            if all(n.word.startswith(shortest.word) for n in candidates):
+                more = index + 1 < len(words)
+                fitting = [n for n in candidates if (n.children if more else n.run)]
+                keyword = fitting[0] if len(fitting) == 1 else None
+        if keyword is not None:
+            node = keyword
+            word = keyword.word
+        else:
+            slots = [n for n in node.children if n.kind is not None]
+            if slots and not candidates:
+                node = slots[0]
+                values[node.kind] = word  # type: ignore[index]
+            else:
+                where = " ".join(consumed) or "the start"
+                options = ", ".join(n.word for n in (candidates or node.children)) or "nothing more"
+                if candidates:
+                    raise UsageError(f"{word!r} is ambiguous after {where}: {options}")
+                raise UsageError(f"unknown word {word!r} after {where}: expected {options}")
+        consumed.append(word)
+        index += 1
+    if node.run is None:
+        options = ", ".join(n.word for n in node.children)
+        raise UsageError(f"incomplete command {' '.join(consumed)!r}: expected {options}")
+    return node.run, values, []
+
+
+def parse_watch(words: List[str]) -> Dict[str, Any]:
+    options: Dict[str, Any] = {}
+    index = 0
+    while index < len(words):
+        matches = [k for k in WATCH_OPTIONS if k.startswith(words[index])]
+        exact = [k for k in matches if k == words[index]]
+        if len(exact) == 1:
+            matches = exact
+        if len(matches) != 1:
+            raise UsageError(f"watch events: unknown option {words[index]!r}: expected {', '.join(WATCH_OPTIONS)}")
+        key = matches[0]
+        if WATCH_OPTIONS[key] is None:
+            options[key] = True
+            index += 1
+            continue
+        if index + 1 >= len(words):
+            raise UsageError(f"watch events: {key} needs a value")
+        options[key] = words[index + 1]
+        index += 2
+    if "num" in options:
+        if not str(options["num"]).isdigit():
+            raise UsageError("watch events: num must be a positive integer")
+        options["num"] = int(options["num"])
+    return options
+
+
+# -- output --------------------------------------------------------------------------------------
+
+
+def table(rows: List[List[Any]], header: List[str]) -> str:
+    cells = [[str(c) for c in header]] + [["" if c is None else str(c) for c in row] for row in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in cells)
+
+
+def age(when: Optional[float]) -> str:
+    if not when:
+        return "-"
+    seconds = max(0, int(time.time() - when))
+    if seconds < 1:
+        return "now"
+    units = [("d", 86400), ("h", 3600), ("m", 60), ("s", 1)]
+    parts = []
+    for name, size in units:
+        if seconds >= size:
+            parts.append(f"{seconds // size}{name}")
+            seconds %= size
+        if len(parts) == 2:
+            break
+    return "".join(parts)
+
+
+def render_backends(data: List[Dict[str, Any]]) -> str:
+    rows = []
+    for b in data:
+        last = b["history"][0]["time"] if b.get("history") else None
+        rows.append(
+            [b["name"], b["address"], b["state"], "yes" if b["enabled"] else "no", f"{b['counter']}/{b['rise'] + b['fall'] - 1}", b["type"], b["code"] or "-", age(last)]
+        )
+    return table(rows, ["BACKEND", "ADDRESS", "STATE", "ENABLED", "HEALTH", "CHECK", "CODE", "SINCE"])
+
+
+def render_backend(b: Dict[str, Any]) -> str:
+    lines = [
+        f"backend      {b['name']}",
+        f"address      {b['address']}",
+        f"state        {b['state']}" + ("" if b["enabled"] else "  [disabled]"),
+        f"health       {b['counter']} (rise {b['rise']}, fall {b['fall']})",
+        f"healthcheck  {b['healthcheck'] or '-'} ({b['type']})",
+        f"last probe   {b['code'] or '-'} {b['detail'] or ''}".rstrip(),
+        f"frontends    {', '.join(b['frontends']) or '-'}",
+        "history",
+    ]
+    for t in b.get("history", []):
+        lines.append(f"  {age(t['time']):>7} ago  {t['from']:>8} -> {t['to']:<8}  {t['code']}")
+    return "\n".join(lines)
+
+
+def render_frontends(data: List[Dict[str, Any]]) -> str:
+    rows = []
+    for f in data:
+        members = [m for p in f["pools"] for m in p["backends"]]
+        serving = sum(1 for m in members if m["weight"] > 0)
+        rows.append([f["name"], f["address"], f["protocol"], f["port"], f["state"], f["pools"][f["active_pool"]]["name"] if f["pools"] else "-", f"{serving}/{len(members)}"])
+    return table(rows, ["FRONTEND", "ADDRESS", "PROTO", "PORT", "STATE", "ACTIVE POOL", "SERVING"])
+
+
+def render_frontend(f: Dict[str, Any]) -> str:
+    lines = [
+        f"frontend       {f['name']}" + (f"  ({f['description']})" if f.get("description") else ""),
+        f"vip            {f['address']} {f['protocol']} port {f['port']}",
+        f"state          {f['state']}",
+        f"src-ip-sticky  {'yes' if f['src_ip_sticky'] else 'no'}",
+        f"flush-on-down  {'yes' if f['flush_on_down'] else 'no'}",
+    ]
+    for pool in f["pools"]:
+        lines.append(f"pool {pool['name']}" + ("  (active)" if pool["active"] else ""))
+        rows = [
+            ["  " + m["backend"], m["address"], m["state"] + ("" if m["enabled"] is not False else " [disabled]"), m["configured_weight"], m["weight"]]
+            for m in pool["backends"]
+        ]
+        lines.append(table(rows, ["  BACKEND", "ADDRESS", "STATE", "WEIGHT", "EFFECTIVE"]))
+    return "\n".join(lines)
+
+
+def render_healthchecks(data: List[Dict[str, Any]]) -> str:
+    rows = [
+        [h["name"], h["type"], h["port"] or "-", f"{h['interval']:g}s", f"{h['fast_interval']:g}s", f"{h['down_interval']:g}s", f"{h['timeout']:g}s", h["rise"], h["fall"], len(h["backends"])]
+        for h in data
+    ]
+    text = table(rows, ["HEALTHCHECK", "TYPE", "PORT", "INTERVAL", "FAST", "DOWN", "TIMEOUT", "RISE", "FALL", "BACKENDS"])
+    errors = [f"error: {h['name']}: {h['error']}" for h in data if h.get("error")]
+    return "\n".join([text, *errors])
+
+
+def render_kv(data: Any, indent: str = "") -> str:
+    if isinstance(data, dict):
+        lines = []
+        for key, value in data.items():
+            if isinstance(value, (dict, list)) and value:
+                lines.append(f"{indent}{key}:")
+                lines.append(render_kv(value, indent + "  "))
+            else:
+                lines.append(f"{indent}{key}: {value}")
+        return "\n".join(lines)
+    if isinstance(data, list):
+        return "\n".join(render_kv(v, indent + "- ") if isinstance(v, dict) else f"{indent}- {v}" for v in data)
+    return f"{indent}{data}"
+
+
+def render_event(e: Dict[str, Any]) -> str:
+    when = time.strftime("%H:%M:%S", time.localtime(e.get("time") or time.time()))
+    kind = e.get("type")
+    if kind == "backend-transition":
+        return f"{when} backend {e['backend']} {e['from']} -> {e['to']} ({e.get('code', '')})"
+    if kind == "frontend-transition":
+        return f"{when} frontend {e['frontend']} {e['from']} -> {e['to']}"
+    rest = {k: v for k, v in e.items() if k not in ("type", "seq", "time")}
+    return f"{when} {kind} {json.dumps(rest, default=str, separators=(',', ':'))}"
+
+
+# -- running commands ------------------------------------------------------------------------------
+
+
+class Runner:
+    def __init__(self, client: MaglevdClient, as_json: bool, out: Callable[[str], None] = print) -> None:
+        self.client = client
+        self.as_json = as_json
+        self.out = out
+
+    def emit(self, data: Any, render: Optional[Callable[[Any], str]] = None) -> None:
+        if self.as_json or render is None:
+            self.out(json.dumps(data, indent=2, default=str) if not self.as_json else json.dumps(data, default=str))
+        else:
+            self.out(render(data))
+
+    def execute(self, words: List[str]) -> int:
+        handler, values, rest = parse(words)
+        if handler == "quit":
+            raise SystemExit(EXIT_OK)
+        if handler == "help":
+            self.out(__doc__.split("Commands")[1].split("Exit codes")[0].strip().split("\n", 1)[1])
+            return EXIT_OK
+        c = self.client
+        if handler == "show_version":
+            self.emit({"maglevc": VERSION, **c.version()}, lambda d: f"maglevd {d['version']} (pid {d['pid']}), maglevc {VERSION}")
+        elif handler == "show_status":
+            self.emit(c.status(), render_kv)
+        elif handler == "show_frontends":
+            self.emit(c.frontends(), render_frontends)
+        elif handler == "show_frontend":
+            self.emit(c.frontend(values["frontend"]), render_frontend)
+        elif handler == "show_backends":
+            self.emit(c.backends(), render_backends)
+        elif handler == "show_backend":
+            self.emit(c.backend(values["backend"]), render_backend)
+        elif handler == "show_healthchecks":
+            self.emit(c.healthchecks(), render_healthchecks)
+        elif handler == "show_healthcheck":
+            self.emit(c.healthcheck(values["healthcheck"]), render_kv)
+        elif handler == "show_vpp_info":
+            self.emit(c.vpp_info(), render_kv)
+        elif handler == "show_vpp_lb_state":
+            self.emit(c.vpp_lb_state(), render_kv)
+        elif handler == "sync_vpp":
+            self.emit(c.vpp_lb_sync(), render_kv)
+        elif handler == "set_backend":
+            action = [a for a in ACTION_WORDS if a.startswith(values["action"])]
+            if len(action) != 1:
+                raise UsageError(f"set backend: expected one of {', '.join(ACTION_WORDS)}, got {values['action']!r}")
+            result = c.backend_action(values["backend"], action[0])
+            self.emit(result, lambda b: f"backend {b['name']}: {b['state']}" + ("" if b["changed"] else " (unchanged)"))
+        elif handler == "set_weight":
+            try:
+                weight = int(values["weight"])
+            except ValueError:
+                raise UsageError(f"weight: expected an integer 0-100, got {values['weight']!r}")
+            self.emit(c.set_weight(values["frontend"], values["pool"], values["backend"], weight), render_frontend)
+        elif handler == "config_check":
+            result = c.config_check()
+            self.emit(result, lambda r: f"{r['path']}: OK" if r["ok"] else "\n".join(r["errors"]))
+            return EXIT_OK if result["ok"] else EXIT_REFUSED
+        elif handler == "config_reload":
+            result = c.config_reload()
+            self.emit(result, render_reload)
+            return EXIT_OK if result["ok"] else EXIT_REFUSED
+        elif handler == "watch_events":
+            return self.watch(parse_watch(rest))
+        return EXIT_OK
+
+    def watch(self, options: Dict[str, Any]) -> int:
+        try:
+            for event in self.client.events(
+                backend=options.get("backend"),
+                frontend=options.get("frontend"),
+                log=bool(options.get("log") or options.get("level")),
+                level=options.get("level", "info"),
+                probes=bool(options.get("probes")),
+                num=options.get("num"),
+            ):
+                self.out(json.dumps(event, default=str) if self.as_json else render_event(event))
+                sys.stdout.flush()
+        except KeyboardInterrupt:
+            pass
+        return EXIT_OK
+
+
+def render_reload(r: Dict[str, Any]) -> str:
+    if not r["ok"]:
+        return "reload refused, running config kept:\n" + "\n".join(r["errors"])
+    s = r.get("summary", {})
+    parts = [f"{k} {len(v)}" for k, v in s.items() if v]
+    return "reloaded" + (": " + ", ".join(parts) if parts else "")
+
+
+def run_line(runner: Runner, line: str) -> int:
+    try:
+        return runner.execute(shlex.split(line))
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except MaglevdUnavailable as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return EXIT_UNAVAILABLE
+    except MaglevdError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return EXIT_REFUSED
+    except ValueError as exc:  # shlex: unbalanced quotes
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+# -- interactive shell -----------------------------------------------------------------------------
+
+
+class Shell(cmd.Cmd):
+    prompt = "maglevc> "
+
+    def __init__(self, runner: Runner) -> None:
+        super().__init__()
+        self.runner = runner
+        self.identchars += "-."
+        self._names: Dict[str, List[str]] = {}
+
+    def names(self, kind: Optional[str]) -> List[str]:
+        c = self.runner.client
+        try:
+            if kind == "backend":
+                return [b["name"] for b in c.backends()]
+            if kind == "frontend":
+                return [f["name"] for f in c.frontends()]
+            if kind == "healthcheck":
+                return [h["name"] for h in c.healthchecks()]
+            if kind == "action":
+                return list(ACTION_WORDS)
+        except MaglevdError:
+            return []
+        return []
+
+    def candidates(self, words: List[str], partial: str) -> List[str]:
+        node = TREE
+        for word in words:
+            if node.run == "watch_events":
+                return [k for k in WATCH_OPTIONS if k.startswith(partial)]
+            keyword, _ = match_keyword(word, node.children)
+            if keyword is None:
+                slots = [n for n in node.children if n.kind is not None]
+                if not slots:
+                    return []
+                keyword = slots[0]
+            node = keyword
+        if node.run == "watch_events":
+            return [k for k in WATCH_OPTIONS if k.startswith(partial)]
+        result = [n.word for n in node.children if n.kind is None and n.word.startswith(partial)]
+        for slot in (n for n in node.children if n.kind is not None):
+            result += [name for name in self.names(slot.kind) if name.startswith(partial)]
+        return result
+
+    def completenames(self, text, *ignored):
+        return [w + " " for w in self.candidates([], text)]
+
+    def completedefault(self, text, line, begidx, endidx):
+        words = shlex.split(line[:begidx])
+        return [w + " " for w in self.candidates(words, text)]
+
+    def default(self, line: str) -> bool:
+        line = line.strip()
+        if line.endswith("?"):
+            self.help_line(line[:-1])
+            return False
+        try:
+            run_line(self.runner, line)
+        except SystemExit:
+            return True
+        return False
+
+    def help_line(self, line: str) -> None:
+        """birdc-style `?`: echo the line, then list what may follow."""
+        print(f"{self.prompt}{line}?")
+        words = shlex.split(line)
+        partial = "" if not line or line.endswith(" ") else words.pop()
+        node = TREE
+        for word in words:
+            keyword, _ = match_keyword(word, node.children)
+            if keyword is None:
+                slots = [n for n in node.children if n.kind is not None]
+                if not slots:
+                    print(f"  (unknown word {word!r})")
+                    return
+                keyword = slots[0]
+            node = keyword
+        if node.run == "watch_events":
+            print("  [num N] [log [level LEVEL]] [probes] [backend NAME] [frontend NAME]")
+            return
+        for child in node.children:
+            if child.word.startswith(partial) or child.kind is not None:
+                print(f"  {child.word:<14} {child.help}")
+        if node.run is not None:
+            print("  <enter>        run it")
+
+    def do_help(self, arg: str) -> None:  # cmd's own help lists do_* methods; ours lists the tree
+        self.default("help")
+
+    def emptyline(self) -> bool:
+        return False
+
+    def do_EOF(self, arg: str) -> bool:
+        print()
+        return True
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="maglevc", description="maglevd command-line client", add_help=True)
+    parser.add_argument("--socket", default=os.environ.get("MAGLEV_SOCKET", DEFAULT_SOCKET), help="maglevd control socket")
+    parser.add_argument("--server", default=os.environ.get("MAGLEV_SERVER"), help="host:port of a TCP control listener")
+    parser.add_argument("--token", default=os.environ.get("MAGLEV_CONTROL_TOKEN"), help="bearer token for --server")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    parser.add_argument("--timeout", type=float, default=10.0)
+    parser.add_argument("words", nargs=argparse.REMAINDER, help="a command; none starts the shell")
+    args = parser.parse_args(argv)
+    client = MaglevdClient(args.socket, args.server, args.token, args.timeout)
+    runner = Runner(client, args.json)
+    if args.words:
+        try:
+            return run_line(runner, shlex.join(args.words))
+        except SystemExit as exc:
+            return int(exc.code or 0)
+    try:
+        print(f"maglevc {VERSION} — {client.where}; `?` for help, Ctrl-D to leave")
+        Shell(runner).cmdloop()
+    except KeyboardInterrupt:
+        print()
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,246 @@
+"""The real daemon as a subprocess, driven with maglevc and the stdlib client over its socket."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import os
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from ansible_collections.vpp.maglev.plugins.module_utils.maglevd_client import (
+    MaglevdClient,
+    MaglevdError,
+    MaglevdUnavailable,
+)
+
+pytestmark = pytest.mark.integration
+ROOT = Path(__file__).resolve().parents[3]
+ENV = {**os.environ, "PYTHONPATH": str(ROOT / ".build" / "collections")}
+PKG = "ansible_collections.vpp.maglev.maglevd"
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):  # noqa: N802
+        body = b"ok"
+        self.send_response(200 if self.server.healthy else 503)  # type: ignore[attr-defined]
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def web():
+    server = http.server.ThreadingHTTPServer(("0.0.0.0", 0), Handler)  # web1 and web2 are 127.0.0.1 and .2
+    server.healthy = True  # type: ignore[attr-defined]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def config_text(port: int, extra_backend: str = "") -> str:
+    return f"""
+maglev:
+  vpp:
+    lb:
+      ipv4-src-address: 192.0.2.254
+  healthchecks:
+    http:
+      type: http
+      port: {port}
+      interval: 0.5s
+      timeout: 0.4s
+      rise: 2
+      fall: 2
+      params: {{path: /healthz}}
+    dead:
+      type: tcp
+      port: 1
+      interval: 0.5s
+      timeout: 0.4s
+  backends:
+    web1: {{address: 127.0.0.1, healthcheck: http}}
+    web2: {{address: 127.0.0.2, healthcheck: http}}
+    spare: {{address: 127.0.0.3, healthcheck: dead}}
+{extra_backend}
+  frontends:
+    web:
+      address: 192.0.2.1
+      protocol: tcp
+      port: 80
+      pools:
+        - name: primary
+          backends: {{web1: {{}}, web2: {{weight: 50}}}}
+        - name: backup
+          backends: {{spare: {{}}}}
+"""
+
+
+class Daemon:
+    def __init__(self, tmp_path: Path, port: int, *extra: str, env=None):
+        self.config = tmp_path / "maglev.yaml"
+        self.config.write_text(config_text(port))
+        self.socket = str(tmp_path / "run" / "maglevd.sock")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", PKG, "--config", str(self.config), "--control-socket", self.socket, "--vpp-api-addr", "", *extra],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**ENV, **(env or {})},
+        )
+        self.lines = []
+        for line in self.proc.stdout:  # synchronise on the ready line
+            record = json.loads(line)
+            self.lines.append(record)
+            if record["event"] in ("ready", "startup-failed"):
+                break
+        self.ready = self.lines[-1] if self.lines else {}
+        self.client = MaglevdClient(self.socket, timeout=10)
+
+    def maglevc(self, *words: str, json_out: bool = False):
+        args = [sys.executable, "-m", f"{PKG}.maglevc", "--socket", self.socket] + (["--json"] if json_out else []) + list(words)
+        return subprocess.run(args, capture_output=True, text=True, env=ENV, timeout=30)
+
+    def wait_state(self, backend: str, state: str):
+        for event in self.client.events(backend=backend):
+            if event["type"] == "backend-transition" and event["to"] == state:
+                return event
+        raise AssertionError("stream ended")
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        out, err = self.proc.communicate(timeout=30)
+        return self.proc.returncode, out, err
+
+
+@pytest.fixture
+def daemon(tmp_path, web):
+    d = Daemon(tmp_path, web.server_address[1], "--metrics-addr", "127.0.0.1:0")
+    assert d.ready.get("event") == "ready", d.ready
+    yield d
+    d.stop()
+
+
+def test_round_trip_with_maglevc(daemon, web):
+    daemon.wait_state("web1", "up")
+    daemon.wait_state("spare", "down")
+    mode = os.stat(daemon.socket).st_mode
+    assert stat.S_IMODE(mode) == 0o660 and stat.S_IMODE(os.stat(os.path.dirname(daemon.socket)).st_mode) == 0o750
+
+    out = daemon.maglevc("show", "backends")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines()[0].split()[:3] == ["BACKEND", "ADDRESS", "STATE"]
+    assert any(line.split()[:3] == ["web1", "127.0.0.1", "up"] for line in out.stdout.splitlines())
+
+    assert json.loads(daemon.maglevc("--json", "sh", "fr", "web").stdout)["name"] == "web"  # prefixes
+    daemon.wait_state("web2", "up")
+    frontend = daemon.client.frontend("web")
+    weights = {m["backend"]: m["weight"] for p in frontend["pools"] for m in p["backends"]}
+    assert weights == {"web1": 100, "web2": 50, "spare": 0} and frontend["state"] == "up"
+
+    # pause stops probing; resume returns to unknown; pause on disabled is refused
+    out = daemon.maglevc("set", "backend", "web1", "pause")
+    assert out.returncode == 0 and "paused" in out.stdout
+    assert daemon.client.backend("web1")["probing"] is False
+    assert daemon.maglevc("set", "backend", "web1", "resume").returncode == 0
+    recent = [(t["from"], t["to"]) for t in daemon.client.backend("web1")["history"][:2]]
+    assert ("paused", "unknown") in recent  # (resume probes at once: it may already be up again)
+    daemon.wait_state("web1", "up")
+    assert daemon.maglevc("set", "backend", "web1", "disable").returncode == 0
+    out = daemon.maglevc("set", "backend", "web1", "pause")
+    assert out.returncode == 1 and "disabled" in out.stderr and "Traceback" not in out.stderr
+    assert daemon.client.backend("web1")["state"] == "disabled"
+    assert daemon.maglevc("set", "backend", "web1", "enable").returncode == 0
+
+    out = daemon.maglevc("--json", "set", "frontend", "web", "pool", "primary", "backend", "web2", "weight", "20")
+    assert out.returncode == 0, out.stderr
+    member = [m for p in json.loads(out.stdout)["pools"] for m in p["backends"] if m["backend"] == "web2"][0]
+    assert member["configured_weight"] == 20
+    out = daemon.maglevc("set", "frontend", "web", "pool", "primary", "backend", "web2", "weight", "200")
+    assert out.returncode == 1 and "0..100" in out.stderr
+
+    out = daemon.maglevc("show", "bogus")
+    assert out.returncode == 2 and "unknown word 'bogus' after show" in out.stderr
+    out = daemon.maglevc("show", "backend", "nope")
+    assert out.returncode == 1 and "not found" in out.stderr
+    assert "maglev_probe_total" in daemon.client.metrics()
+
+
+def test_health_failure_and_failover(daemon, web):
+    daemon.wait_state("web1", "up")
+    daemon.wait_state("web2", "up")
+    web.healthy = False
+    daemon.wait_state("web1", "down")
+    daemon.wait_state("web2", "down")
+    frontend = daemon.client.frontend("web")
+    assert frontend["state"] == "down" and daemon.client.backend("web1")["code"] == "L7STS"
+
+
+def test_reload_keeps_config_on_error_and_applies_changes(daemon, web, tmp_path):
+    daemon.wait_state("web1", "up")
+    good = daemon.config.read_text()
+    daemon.config.write_text("maglev: [unclosed")
+    out = daemon.maglevc("config", "reload")
+    assert out.returncode == 1 and "running config kept" in out.stdout
+    assert daemon.client.backend("web1")["state"] == "up"
+    assert daemon.maglevc("config", "check").returncode == 1
+
+    daemon.config.write_text(good.replace("    spare: {address: 127.0.0.3, healthcheck: dead}\n", "").replace("        - name: backup\n          backends: {spare: {}}\n", ""))
+    stream = daemon.client.events(backend="spare", replay=False)
+    daemon.proc.send_signal(signal.SIGHUP)
+    event = next(stream)
+    assert (event["type"], event["to"]) == ("backend-transition", "removed")
+    assert daemon.client.backend("spare")["state"] == "removed"
+    assert daemon.client.backend("web1")["state"] == "up"  # unchanged backend kept its state
+
+
+def test_tcp_listener_needs_the_token(tmp_path, web):
+    d = Daemon(tmp_path, web.server_address[1], "--control-addr", "127.0.0.1:0", env={"MAGLEV_CONTROL_TOKEN": "s3cret"})
+    try:
+        address = d.ready["control_addr"]
+        with pytest.raises(MaglevdError) as info:
+            MaglevdClient(server=address, token="wrong").backends()
+        assert info.value.status == 401
+        assert len(MaglevdClient(server=address, token="s3cret").backends()) == 3
+    finally:
+        d.stop()
+
+
+def test_tcp_listener_without_token_refuses_to_start(tmp_path, web):
+    d = Daemon(tmp_path, web.server_address[1], "--control-addr", "127.0.0.1:0")
+    code, _, _ = d.stop()
+    assert d.ready["event"] == "startup-failed" and "token" in d.ready["error"] and code == 1
+
+
+def test_clean_exit_removes_socket(daemon):
+    code, _, _ = daemon.stop()
+    assert code == 0 and not os.path.exists(daemon.socket)
+    out = daemon.maglevc("show", "backends")
+    assert out.returncode == 3 and out.stderr.startswith("error: maglevd is not running") and len(out.stderr.splitlines()) == 1
+    with pytest.raises(MaglevdUnavailable):
+        daemon.client.backends()
+
+
+def test_second_daemon_on_the_same_socket_refuses(daemon, tmp_path, web):
+    other = tmp_path / "other"
+    other.mkdir()
+    d2 = subprocess.run(
+        [sys.executable, "-m", PKG, "--config", str(daemon.config), "--control-socket", daemon.socket, "--vpp-api-addr", ""],
+        capture_output=True, text=True, env=ENV, timeout=30,
+    )
+    assert d2.returncode == 1 and "in use" in d2.stdout
+    assert socket.socket  # the first daemon still answers:
+    assert daemon.client.version()["version"]
