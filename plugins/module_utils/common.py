@@ -196,7 +196,7 @@ def run_plan(
     except vppclient.VppApplyError as exc:
         failure = dict(result)
         failure.update(exc.to_dict())
-        failure["changed"] = bool(exc.applied)
+        failure["changed"] = bool(exc.applied) or exc.dropped  # an op in doubt may have taken effect
         raise ModuleFailure(str(exc), **failure)
     result["after"] = view((reread or vpp.read_state)())
     return result
