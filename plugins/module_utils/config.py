@@ -145,6 +145,12 @@ def _suggest(word: str, candidates: Iterable[str]) -> str:
     return " (did you mean %r?)" % close[0] if close else ""
 
 
+def _is_int(value: Any) -> bool:
+    """A real integer: bool is an int subclass in Python but a different thing in YAML.
+    (Subclasses are fine: Ansible hands modules tagged ints.)"""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def _is_pow2(value: int) -> bool:
     return value > 0 and value & (value - 1) == 0
 
@@ -258,7 +264,7 @@ class _Reader:
             return default
         value, where = m[key], _join(path, key)
         allowed = "an integer from %d to %d" % (low, high) if high is not None else "an integer >= %d" % low
-        if type(value) is not int:
+        if not _is_int(value):
             hint = "; write it without quotes" if isinstance(value, str) and value.strip().isdigit() else ""
             self.error(where, "expected %s, got %s%s" % (allowed, _describe(value), hint))
             return None
@@ -432,7 +438,7 @@ def _read_response_codes(r: _Reader, m: Dict[str, Any], path: str) -> Optional[T
     allowed = "a status code (100-599) or a range such as '200-299'"
     for index, item in enumerate(items):
         where = "%s[%d]" % (path, index) if isinstance(raw, list) else path
-        if type(item) is int:
+        if _is_int(item):
             low = high = item
         elif isinstance(item, str) and _CODE_RANGE_RE.match(item):
             match = _CODE_RANGE_RE.match(item)
@@ -952,20 +958,30 @@ def parse(data: Any) -> Config:
     return _parse(data, "<data>")
 
 
+def load_text_data(text: str, source: str = "<string>") -> Tuple[Any, Config]:
+    """Parse YAML text; return the plain data and the Config validated from it (for callers
+    that forward exactly the validated data, e.g. the state module's action plugin)."""
+    data, duplicates, lines = _load_yaml(text, source)
+    return data, _parse(data, source, duplicates, lines)
+
+
 def load_text(text: str, source: str = "<string>") -> Config:
     """Parse YAML text. ConfigSyntaxError if it is not YAML; ConfigError if it is not valid."""
-    data, duplicates, lines = _load_yaml(text, source)
-    return _parse(data, source, duplicates, lines)
+    return load_text_data(text, source)[1]
+
+
+def read_text(path: str) -> str:
+    """A config file's text; an unreadable file raises ConfigSyntaxError."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigSyntaxError("cannot read the file: %s" % (exc.strerror if isinstance(exc, OSError) else exc), path)
 
 
 def load_file(path: str) -> Config:
     """Read and parse a maglev.yaml. An unreadable file raises ConfigSyntaxError too."""
-    try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigSyntaxError("cannot read the file: %s" % (exc.strerror if isinstance(exc, OSError) else exc), path)
-    return load_text(text, source=str(path))
+    return load_text(read_text(path), source=str(path))
 
 
 def _with_lines(issues: Sequence[ConfigIssue], lines: Optional[Dict[str, int]]) -> List[ConfigIssue]:

@@ -83,17 +83,7 @@ def load_src(path: str) -> Tuple[Any, Config]:
     """(the YAML data, the validated Config) of a maglev.yaml file; raises ConfigError or
     ConfigSyntaxError. The data is what config.py's loader read (only true/false are
     booleans), so the module re-parses exactly what was validated here."""
-    try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise config_mod.ConfigSyntaxError(
-            "cannot read the file: %s" % (exc.strerror if isinstance(exc, OSError) else exc), path
-        )
-    # TODO(lead): a public config.load_text_data(text, source) -> (data, Config) would avoid
-    # reaching into config.py's private loader here.
-    data, duplicates, lines = config_mod._load_yaml(text, path)
-    return data, config_mod._parse(data, path, duplicates, lines)
+    return config_mod.load_text_data(config_mod.read_text(path), path)
 
 
 def plain(data: Any) -> Any:

@@ -199,7 +199,8 @@ def test_reload_keeps_config_on_error_and_applies_changes(daemon, web, tmp_path)
     assert daemon.maglevc("config", "check").returncode == 1
 
     daemon.config.write_text(good.replace("    spare: {address: 127.0.0.3, healthcheck: dead}\n", "").replace("        - name: backup\n          backends: {spare: {}}\n", ""))
-    stream = daemon.client.events(backend="spare", replay=False)
+    stream = daemon.client.events(backend="spare")
+    assert next(stream)["replay"]  # subscribed (the current state comes first)
     daemon.proc.send_signal(signal.SIGHUP)
     event = next(stream)
     assert (event["type"], event["to"]) == ("backend-transition", "removed")
@@ -221,7 +222,8 @@ def test_tcp_listener_needs_the_token(tmp_path, web):
 
 def test_tcp_listener_without_token_refuses_to_start(tmp_path, web):
     d = Daemon(tmp_path, web.server_address[1], "--control-addr", "127.0.0.1:0")
-    code, _, _ = d.stop()
+    code = d.proc.wait(timeout=30)
+    d.stop()
     assert d.ready["event"] == "startup-failed" and "token" in d.ready["error"] and code == 1
 
 
