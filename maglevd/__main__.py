@@ -76,15 +76,16 @@ async def _run(daemon) -> int:
     def on_hup() -> None:
         loop.create_task(daemon.reload(source="SIGHUP"))
 
+    # Handlers before the ready line: a SIGTERM right after it must still exit cleanly.
+    loop.add_signal_handler(signal.SIGHUP, on_hup)
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, daemon.request_stop)
     try:
         await daemon.start()
     except (ApiError, OSError) as exc:
         logs.event("startup-failed", logging.ERROR, error=getattr(exc, "message", None) or str(exc))
         await daemon.stop()
         return EXIT_START
-    loop.add_signal_handler(signal.SIGHUP, on_hup)
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, daemon.request_stop)
     await daemon.wait()
     await daemon.stop()
     return EXIT_OK

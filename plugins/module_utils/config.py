@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, vpp.maglev engineers
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Parse and validate maglev.yaml into the value types of config_model.
 
 Public API:
@@ -29,6 +29,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
+from .config_errors import ConfigError, ConfigIssue, ConfigSyntaxError, MissingDependencyError
+from .config_errors import join_path as _join
 from .config_model import (
     HEALTHCHECK_TYPES,
     Backend,
@@ -42,6 +44,7 @@ from .config_model import (
     TcpParams,
     VppLbSettings,
 )
+from .config_yaml import load_yaml, with_lines
 from .lbstate import (
     DEFAULT_TABLE_LENGTH,
     ENCAP_FAMILY,
@@ -71,53 +74,7 @@ _CODE_RANGE_RE = re.compile(r"^\s*(\d{3})\s*(?:-\s*(\d{3})\s*)?$")
 DURATION_HELP = "a duration such as 2s, 500ms, 1m, 1h or a number of seconds"
 
 
-# --------------------------------------------------------------------------- errors
-
-
-@dataclass(frozen=True)
-class ConfigIssue:
-    """One problem: where (YAML path, and the line when known) and what is wrong."""
-
-    path: str
-    message: str
-    line: Optional[int] = None
-
-    def __str__(self) -> str:
-        return "%s: %s" % (self.path, self.message)
-
-
-class ConfigError(ValueError):
-    """The configuration is YAML but not a valid maglev.yaml; lists every issue found."""
-
-    def __init__(self, errors: List[ConfigIssue], source: str = "<string>") -> None:
-        self.errors = list(errors)
-        self.source = source
-        super().__init__("\n".join(str(issue) for issue in self.errors))
-
-
-class ConfigSyntaxError(ValueError):
-    """The text could not be read as YAML (or the file could not be read at all)."""
-
-    def __init__(
-        self, message: str, source: str = "<string>", line: Optional[int] = None, column: Optional[int] = None
-    ):
-        self.message = message
-        self.source = source
-        self.line = line  # 1-based
-        self.column = column  # 1-based
-        where = source if line is None else "%s:%d:%d" % (source, line, column or 1)
-        super().__init__("%s: %s" % (where, message))
-
-
-class MissingDependencyError(ImportError):
-    """PyYAML is needed to read YAML text; parse() on plain data works without it."""
-
-
 # --------------------------------------------------------------------------- small helpers
-
-
-def _join(path: str, key: Any) -> str:
-    return "%s.%s" % (path, key) if path else str(key)
 
 
 def _describe(value: Any) -> str:
@@ -944,7 +901,7 @@ def _parse(
     _check_vips(r, vips)
     _check_src_addresses(r, vips, lb, "maglev.vpp.lb")
     if r.issues:
-        raise ConfigError(_with_lines(r.issues, lines), source)
+        raise ConfigError(with_lines(r.issues, lines), source)
     return Config(
         healthchecker=healthchecker, vpp_lb=lb, healthchecks=healthchecks, backends=backends, frontends=frontends
     )
@@ -961,7 +918,7 @@ def parse(data: Any) -> Config:
 def load_text_data(text: str, source: str = "<string>") -> Tuple[Any, Config]:
     """Parse YAML text; return the plain data and the Config validated from it (for callers
     that forward exactly the validated data, e.g. the state module's action plugin)."""
-    data, duplicates, lines = _load_yaml(text, source)
+    data, duplicates, lines = load_yaml(text, source)
     return data, _parse(data, source, duplicates, lines)
 
 
@@ -984,131 +941,15 @@ def load_file(path: str) -> Config:
     return load_text(read_text(path), source=str(path))
 
 
-def _with_lines(issues: Sequence[ConfigIssue], lines: Optional[Dict[str, int]]) -> List[ConfigIssue]:
-    """Attach the YAML line of each issue's path (or of its nearest parent that has one)."""
-    if not lines:
-        return list(issues)
-    result = []
-    for issue in issues:
-        line, path = issue.line, issue.path
-        while line is None and path:
-            line = lines.get(path)
-            cut = max(path.rfind("."), path.rfind("["))
-            path = path[:cut] if cut > 0 else ""
-        result.append(ConfigIssue(issue.path, issue.message, line))
-    return result
-
-
-# --------------------------------------------------------------------------- YAML
-
-_LOADER: Any = None
-_BOOL_TAG = "tag:yaml.org,2002:bool"
-_MERGE_TAG = "tag:yaml.org,2002:merge"
-_INT_TAG = "tag:yaml.org,2002:int"
-_FLOAT_TAG = "tag:yaml.org,2002:float"
-# PyYAML's YAML 1.1 int and float patterns without the base-60 forms (1:30 = 90).
-_INT_RE = re.compile(r"^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+)$")
-_FLOAT_RE = re.compile(
-    r"^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?"
-    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
-)
-
-
-def _loader_class() -> Any:
-    """A safe loader (libyaml when present) where only true/false are booleans.
-
-    YAML 1.1 reads yes/no/on/off as booleans, so `enabled: no` would work but `name: no` or
-    `country: NO` would silently become false. Here they stay strings, and a boolean field
-    given `yes` gets a clear error instead. Likewise YAML 1.1's base-60 numbers are dropped:
-    an unquoted IPv6 address such as 2001:0:0:0:0:0:0:1 would otherwise become an integer.
-    """
-    global _LOADER
-    if _LOADER is not None:
-        return _LOADER
-    try:
-        import yaml
-    except ImportError as exc:
-        raise MissingDependencyError(
-            "PyYAML is needed to read maglev.yaml (pip install PyYAML, or the python3-yaml package)"
-        ) from exc
-    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-    class Loader(base):  # type: ignore[misc, valid-type]
-        pass
-
-    Loader.yaml_implicit_resolvers = {
-        first: [(tag, regexp) for tag, regexp in resolvers if tag != _BOOL_TAG]
-        for first, resolvers in base.yaml_implicit_resolvers.items()
-    }
-    Loader.add_implicit_resolver(_BOOL_TAG, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
-    for tag, regexp in ((_INT_TAG, _INT_RE), (_FLOAT_TAG, _FLOAT_RE)):
-        for first, resolvers in Loader.yaml_implicit_resolvers.items():
-            Loader.yaml_implicit_resolvers[first] = [
-                (each_tag, regexp if each_tag == tag else each_regexp) for each_tag, each_regexp in resolvers
-            ]
-    _LOADER = (yaml, Loader)
-    return _LOADER
-
-
-def _load_yaml(text: str, source: str) -> Tuple[Any, List[ConfigIssue], Dict[str, int]]:
-    """(data, duplicate-key issues, line of each path). Duplicate keys are found on the node
-    tree because PyYAML silently keeps the last one."""
-    yaml, loader_class = _loader_class()
-    loader = loader_class(text)
-    try:
-        node = loader.get_single_node()
-        duplicates, lines = _walk_nodes(yaml, node)
-        data = loader.construct_document(node) if node is not None else None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        message = " ".join(
-            str(part) for part in (getattr(exc, "context", None), getattr(exc, "problem", None)) if part
-        ) or str(exc)
-        if mark is None:
-            raise ConfigSyntaxError("not valid YAML: %s" % message, source) from None
-        raise ConfigSyntaxError("not valid YAML: %s" % message, source, mark.line + 1, mark.column + 1) from None
-    finally:
-        loader.dispose()
-    return data, duplicates, lines
-
-
-def _walk_nodes(yaml: Any, root: Any) -> Tuple[List[ConfigIssue], Dict[str, int]]:
-    duplicates: List[ConfigIssue] = []
-    lines: Dict[str, int] = {}
-    if root is None:
-        return duplicates, lines
-    stack = [("", root)]
-    seen: set = set()
-    while stack:
-        path, node = stack.pop()
-        if id(node) in seen:  # an alias of an anchored node: walked already (and maybe recursive)
-            continue
-        seen.add(id(node))
-        if isinstance(node, yaml.MappingNode):
-            first: Dict[Any, int] = {}
-            for key_node, value_node in node.value:
-                if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == _MERGE_TAG:
-                    continue
-                key = (key_node.tag, key_node.value)
-                where = _join(path, key_node.value)
-                line = key_node.start_mark.line + 1
-                if key in first:
-                    duplicates.append(
-                        ConfigIssue(
-                            where,
-                            "duplicate key (first at line %d, again at line %d); each name may appear once"
-                            % (first[key], line),
-                            line,
-                        )
-                    )
-                    continue
-                first[key] = line
-                lines.setdefault(where, line)
-                stack.append((where, value_node))
-        elif isinstance(node, yaml.SequenceNode):
-            for index, item in enumerate(node.value):
-                where = "%s[%d]" % (path, index)
-                lines.setdefault(where, item.start_mark.line + 1)
-                stack.append((where, item))
-    duplicates.sort(key=lambda issue: issue.line or 0)  # the walk is depth-first from the end
-    return duplicates, lines
+__all__ = [
+    "ConfigError",
+    "ConfigIssue",
+    "ConfigSyntaxError",
+    "MissingDependencyError",
+    "load_file",
+    "load_text",
+    "load_text_data",
+    "parse",
+    "parse_duration",
+    "read_text",
+]

@@ -1,17 +1,20 @@
-"""Fixtures for the playbook tests: local HTTP backends; playbook_runner.py runs playbooks."""
+"""Fixtures for the playbook tests: local HTTP backends, maglevd; playbook_runner.py runs playbooks."""
 
 from __future__ import annotations
 
 import http.server
-import sys
+import socket
+import subprocess
 import threading
 from pathlib import Path
 
 import pytest
+import yaml
+from playbook_runner import wait_until
 
+# pytest's default import mode puts this directory on sys.path (no __init__.py here), which
+# makes playbook_runner importable by this file and the tests.
 HERE = Path(__file__).resolve().parent
-if str(HERE) not in sys.path:
-    sys.path.insert(0, str(HERE))
 
 
 # The vppsim fixture (a fresh simulator per test) comes from tests/fixtures/vppsim.py.
@@ -41,3 +44,53 @@ def http_backends():
     for server in servers:
         server.shutdown()
         server.server_close()
+
+
+ROOT = HERE.parents[2]
+
+
+@pytest.fixture
+def maglevd(tmp_path):
+    """start(config_dict, vpp_socket) -> control socket path of a maglevd run from bin/maglevd."""
+    processes = []
+
+    def start(config: dict, vpp_socket: str) -> str:
+        directory = tmp_path / "maglevd"
+        directory.mkdir(exist_ok=True)
+        config_file = directory / "maglev.yaml"
+        config_file.write_text(yaml.safe_dump(config, sort_keys=False))
+        control = str(directory / "maglevd.sock")
+        log = open(directory / "maglevd.log", "w")  # noqa: SIM115 - closed at teardown
+        process = subprocess.Popen(
+            [
+                str(ROOT / "bin" / "maglevd"),
+                "--config",
+                str(config_file),
+                "--control-socket",
+                control,
+                "--vpp-api-addr",
+                vpp_socket,
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        processes.append((process, log))
+
+        def accepting():
+            if process.poll() is not None:
+                pytest.fail("maglevd exited: %s" % (directory / "maglevd.log").read_text())
+            with socket.socket(socket.AF_UNIX) as probe:
+                try:
+                    probe.connect(control)
+                    return True
+                except OSError:
+                    return False
+
+        wait_until(accepting, what="maglevd's control socket")
+        return control
+
+    yield start
+    for process, log in processes:
+        process.terminate()
+        process.wait(timeout=30)
+        log.close()

@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[3]
 COLLECTIONS = ROOT / ".build" / "collections"
@@ -43,6 +46,7 @@ def run_playbook_file(
     extra_vars: Dict[str, Any],
     *,
     inventory: Optional[Path] = None,
+    check: bool = False,
     timeout: float = 240,
 ) -> Run:
     """ansible-playbook PLAYBOOK with extra vars (a JSON file); localhost unless an inventory is given."""
@@ -69,6 +73,20 @@ def run_playbook_file(
     else:
         command += ["-i", str(inventory)]
     command += ["-e", "ansible_python_interpreter=%s" % PYTHON, "-e", "@%s" % vars_file, str(playbook)]
+    if check:
+        command += ["--check", "--diff"]
     proc = subprocess.run(command, capture_output=True, text=True, env=env, timeout=timeout, cwd=str(workdir))
     entries = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
     return Run(proc.returncode, proc.stdout, proc.stderr, entries)
+
+
+def wait_until(predicate: Callable[[], Any], timeout: float = 30.0, what: str = "condition") -> Any:
+    """Poll predicate() until it returns something truthy; fail the test after timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail("timed out after %ss waiting for %s" % (timeout, what))
+        time.sleep(0.1)

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from playbook_runner import ROOT, run_playbook_file
+from playbook_runner import ROOT, run_playbook_file, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -161,3 +161,29 @@ def test_rollout_refuses_to_take_the_last_serving_backend_of_a_vip(tmp_path, vpp
     assert "192.0.2.11" in run.text()
     assert deploys(tmp_path) == []  # the deploy never ran
     assert weights(vppsim) == before
+
+
+def test_rollout_through_maglevd_keeps_deployed_backends_out_of_the_table(tmp_path, vppsim, http_backends, maglevd):
+    config = lb_config(http_backends)
+    config["maglev"]["vpp"]["lb"].update({"startup-min-delay": "0s", "startup-max-delay": "0s"})
+    control = maglevd(config, vppsim.socket)
+    address = {name: b[0] for name, b in zip(["b1", "b2", "b3"], http_backends)}
+    before = {"192.0.2.10/32": {address[n]: WEIGHTS[n] for n in WEIGHTS}}
+    wait_until(lambda: weights(vppsim) == before, what="maglevd to program VPP")
+    common = {"maglev_config": config, "vpp_api_socket": vppsim.socket, "vpp_api_dir": vppsim.api_dir}
+
+    run = run_playbook_file(
+        tmp_path / "rollout",
+        ROLLOUT,
+        {**rollout_vars(tmp_path, vppsim, common), "rollout_via": "maglevd", "maglevd_socket": control},
+        inventory=inventory(tmp_path),
+    )
+    assert run.ok, run.text()
+    seen = deploys(tmp_path)
+    assert [entry["host"] for entry in seen] == ["b1", "b2", "b3"]
+    for entry in seen:
+        buckets = entry["vips"]["192.0.2.10/32"]
+        assert buckets[address[entry["host"]]] == 0
+        assert sum(buckets.values()) > 0
+    # Resumed, probed up again, and maglevd gave every backend its weight back.
+    wait_until(lambda: weights(vppsim) == before, what="all weights back")

@@ -7,7 +7,7 @@ import pathlib
 import textwrap
 
 import pytest
-from ansible_collections.vpp.maglev.plugins.module_utils import config
+from ansible_collections.vpp.maglev.plugins.module_utils import config, config_yaml
 
 FILES = pathlib.Path(__file__).parent / "files"
 
@@ -228,7 +228,7 @@ def test_missing_pyyaml_gives_a_clear_error(monkeypatch):
             raise ImportError("No module named 'yaml'")
         return real_import(name, *args, **kwargs)
 
-    monkeypatch.setattr(config, "_LOADER", None)
+    monkeypatch.setattr(config_yaml, "_LOADER", None)
     monkeypatch.setattr(builtins, "__import__", no_yaml)
     with pytest.raises(config.MissingDependencyError) as caught:
         config.load_text("maglev: {}")

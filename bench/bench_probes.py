@@ -1,0 +1,173 @@
+"""maglevd probe throughput, event-loop lag and memory per backend (prints figures and targets).
+
+    PYTHONPATH=.build/collections .venv/bin/python bench/bench_probes.py [--quick]
+
+- TCP and HTTP probes per CPU-second of the probing process (servers run in a child process,
+  so the figure is the prober's own cost on one core). Targets: >= 8,000 TCP, >= 3,000 HTTP.
+- Event-loop lag p99 with 5,000 backends (distinct loopback addresses) probed by TCP every
+  1 s through the real Checker. Target: < 50 ms.
+- Memory per backend (tracemalloc, config + checker + 5,000 running workers). Target: < 20 KiB.
+Finishes in well under 2 minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing
+import socket
+import sys
+import time
+import tracemalloc
+from ipaddress import ip_address, ip_network
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / ".build" / "collections"))
+
+from ansible_collections.vpp.maglev.maglevd.checker import Checker  # noqa: E402
+from ansible_collections.vpp.maglev.maglevd.events import EventBus  # noqa: E402
+from ansible_collections.vpp.maglev.maglevd.probes import HttpProbe, TcpProbe  # noqa: E402
+from ansible_collections.vpp.maglev.plugins.module_utils.config_model import (  # noqa: E402
+    Backend,
+    Config,
+    Frontend,
+    HealthCheck,
+    Pool,
+    PoolMember,
+)
+
+RESPONSE = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
+
+
+def _serve(kind: str, port_pipe) -> None:
+    """Child process: a TCP (accept + close) or HTTP (fixed answer) server on 0.0.0.0."""
+
+    class Http(asyncio.Protocol):
+        def connection_made(self, transport):
+            self.transport = transport
+
+        def data_received(self, data):
+            if b"\r\n\r\n" in data:
+                self.transport.write(RESPONSE)
+                self.transport.close()
+
+    class Tcp(asyncio.Protocol):
+        def connection_made(self, transport):
+            transport.close()
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        server = await loop.create_server(Http if kind == "http" else Tcp, "0.0.0.0", 0, backlog=4096, reuse_address=True)
+        port_pipe.send(server.sockets[0].getsockname()[1])
+        await asyncio.Event().wait()
+
+    asyncio.run(main())
+
+
+def start_server(kind: str):
+    parent, child = multiprocessing.Pipe()
+    proc = multiprocessing.Process(target=_serve, args=(kind, child), daemon=True)
+    proc.start()
+    return proc, parent.recv()
+
+
+async def throughput(make_probe, seconds: float, concurrency: int = 64):
+    count = failures = 0
+    stop = time.monotonic() + seconds
+
+    async def loop_one():
+        nonlocal count, failures
+        probe = make_probe()
+        while time.monotonic() < stop:
+            result = await probe.run()
+            count += 1
+            failures += not result.ok
+
+    cpu0, wall0 = time.process_time(), time.monotonic()
+    await asyncio.gather(*(loop_one() for _ in range(concurrency)))
+    cpu, wall = time.process_time() - cpu0, time.monotonic() - wall0
+    return count, failures, cpu, wall
+
+
+def big_config(n: int, port: int) -> Config:
+    check = HealthCheck("tcp", "tcp", port=port, interval=1.0, timeout=0.5, fast_interval=1.0, down_interval=1.0)
+    backends = {}
+    hosts = ip_network("127.1.0.0/16").hosts()
+    for i in range(n):
+        name = f"b{i}"
+        backends[name] = Backend(name, ip_address(next(hosts)), "tcp")
+    frontends = {}
+    names = list(backends)
+    for f in range(n // 50):
+        members = tuple(PoolMember(b) for b in names[f * 50 : (f + 1) * 50])
+        frontends[f"f{f}"] = Frontend(f"f{f}", ip_network(f"10.{f // 250}.{f % 250}.1/32"), 6, 80, (Pool("p", members),))
+    return Config(healthchecks={"tcp": check}, backends=backends, frontends=frontends)
+
+
+async def lag_at_scale(n: int, port: int, seconds: float):
+    tracemalloc.start()
+    base = tracemalloc.take_snapshot()
+    config = big_config(n, port)
+    checker = Checker(config, EventBus())
+    await checker.start()
+    await asyncio.sleep(0.1)
+    snap = tracemalloc.take_snapshot()
+    memory = sum(s.size_diff for s in snap.compare_to(base, "filename"))
+    tracemalloc.stop()
+    lags = []
+    interval = 0.02
+    cpu0 = time.process_time()
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        t0 = time.monotonic()
+        await asyncio.sleep(interval)
+        lags.append(time.monotonic() - t0 - interval)
+    cpu = time.process_time() - cpu0
+    probes = sum(w.probes_sent for w in checker.workers.values())
+    states = {}
+    for state in checker.states().values():
+        states[state.value] = states.get(state.value, 0) + 1
+    await checker.stop()
+    lags.sort()
+    return {
+        "p50": lags[len(lags) // 2],
+        "p99": lags[int(len(lags) * 0.99)],
+        "max": lags[-1],
+        "probes": probes,
+        "cpu": cpu,
+        "states": states,
+        "memory_per_backend": memory / n,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true", help="shorter runs")
+    parser.add_argument("--backends", type=int, default=5000)
+    args = parser.parse_args()
+    seconds = 2.0 if args.quick else 5.0
+    tcp_proc, tcp_port = start_server("tcp")
+    http_proc, http_port = start_server("http")
+    try:
+        lo = ip_address("127.0.0.1")
+        count, fail, cpu, wall = asyncio.run(throughput(lambda: TcpProbe(lo, tcp_port, 1.0), seconds))
+        tcp_rate = count / cpu
+        print(f"tcp  probes: {count} in {wall:.1f}s wall, {cpu:.2f}s CPU -> {tcp_rate:,.0f} probes/CPU-s "
+              f"({count / wall:,.0f}/s wall), failures {fail}   target >= 8,000")
+        count, fail, cpu, wall = asyncio.run(throughput(lambda: HttpProbe(lo, http_port, 1.0), seconds))
+        http_rate = count / cpu
+        print(f"http probes: {count} in {wall:.1f}s wall, {cpu:.2f}s CPU -> {http_rate:,.0f} probes/CPU-s "
+              f"({count / wall:,.0f}/s wall), failures {fail}   target >= 3,000")
+        result = asyncio.run(lag_at_scale(args.backends, tcp_port, 10.0 if args.quick else 20.0))
+        print(f"scale: {args.backends} backends, tcp every 1s: {result['probes']} probes, {result['cpu']:.1f}s CPU, "
+              f"states {result['states']}")
+        print(f"event-loop lag p50 {result['p50'] * 1000:.1f} ms, p99 {result['p99'] * 1000:.1f} ms, "
+              f"max {result['max'] * 1000:.1f} ms   target p99 < 50 ms")
+        print(f"memory per backend: {result['memory_per_backend'] / 1024:.1f} KiB   target < 20 KiB")
+    finally:
+        tcp_proc.terminate()
+        http_proc.terminate()
+
+
+if __name__ == "__main__":
+    main()
