@@ -109,11 +109,11 @@ async def lag_at_scale(n: int, port: int, seconds: float):
     base = tracemalloc.take_snapshot()
     config = big_config(n, port)
     checker = Checker(config, EventBus())
-    await checker.start()
-    await asyncio.sleep(0.1)
+    await checker.start()  # every worker task exists (and is sleeping its initial offset)
     snap = tracemalloc.take_snapshot()
+    tracemalloc.stop()  # before any probe runs: tracing would distort the lag figures
     memory = sum(s.size_diff for s in snap.compare_to(base, "filename"))
-    tracemalloc.stop()
+    await asyncio.sleep(2.0)  # let the first round (spread over the interval) settle
     lags = []
     interval = 0.02
     cpu0 = time.process_time()

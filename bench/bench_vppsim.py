@@ -62,11 +62,11 @@ def run_clients(socket_path: str, kind: str, seconds: float, count: int) -> floa
         subprocess.Popen(
             [sys.executable, __file__, "--worker", socket_path, kind, str(seconds)], stdout=subprocess.PIPE, env=env
         )
-        for _ in range(count)
+        for _worker in range(count)
     ]
     total = 0.0
     for proc in procs:
-        out, _ = proc.communicate(timeout=seconds + 120)
+        out, _err = proc.communicate(timeout=seconds + 120)
         result = json.loads(out)
         total += result["done"] / result["elapsed"]
     return total
@@ -160,7 +160,7 @@ def server_side_dump_cost() -> float:
     }
     sim._lb_as_dump(sink, args)  # first one builds the Maglev table
     start = time.perf_counter()
-    for _ in range(5):
+    for _round in range(5):
         sim._lb_as_dump(sink, args)
     return (time.perf_counter() - start) / 5
 

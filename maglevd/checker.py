@@ -23,9 +23,10 @@ import asyncio
 import dataclasses
 import logging
 import random
-from typing import Callable, Dict, List, Optional, Set, Tuple
+from typing import Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Set, Tuple
 
 from ..plugins.module_utils.config_model import Backend, Config, Frontend, HealthCheck, Pool, PoolMember
+from ..plugins.module_utils.desired import frontend_weights
 from ..plugins.module_utils.weights import MAX_WEIGHT, BackendState, FrontendState
 from . import effective
 from . import log as logs
@@ -57,6 +58,22 @@ class InvalidRequest(ValueError):
 def check_spec(check: Optional[HealthCheck]) -> Optional[HealthCheck]:
     """A healthcheck without its name: two names with the same settings are the same probe."""
     return None if check is None else dataclasses.replace(check, name="")
+
+
+class StatesView(Mapping):
+    """A live, read-only {backend: BackendState} over the health table (no copy per lookup)."""
+
+    def __init__(self, health: Dict[str, BackendHealth]) -> None:
+        self._health = health
+
+    def __getitem__(self, name: str) -> BackendState:
+        return self._health[name].state
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._health)
+
+    def __len__(self) -> int:
+        return len(self._health)
 
 
 class ProbeWorker:
@@ -133,6 +150,10 @@ class Checker:
         self.check_errors: Dict[str, str] = {}  # healthcheck name -> why its probes cannot run
         self.probe_listeners: List[ProbeListener] = []
         self._frontend_states: Dict[str, FrontendState] = {}
+        self._worker_by_backend: Dict[str, ProbeWorker] = {}
+        self._frontends_of: Dict[str, List[str]] = {}
+        self._index_frontends(config)
+        self.states_view = StatesView(self.health)
         self.started = False
         for name, backend in config.backends.items():
             self.health[name] = self._new_health(backend, config)
@@ -167,6 +188,12 @@ class Checker:
                 logs.event("icmp-unavailable", logging.ERROR, healthcheck=check.name, error=str(exc))
             return None
 
+    def _index_frontends(self, config: Config) -> None:
+        self._frontends_of = {}
+        for frontend in config.frontends.values():
+            for name in dict.fromkeys(frontend.backend_names()):
+                self._frontends_of.setdefault(name, []).append(frontend.name)
+
     def _desired_workers(self, config: Config) -> Dict[ProbeKey, Tuple[Optional[HealthCheck], object, Set[str]]]:
         wanted: Dict[ProbeKey, Tuple[Optional[HealthCheck], object, Set[str]]] = {}
         for name, backend in config.backends.items():
@@ -199,12 +226,15 @@ class Checker:
         for key in list(self.workers):
             if key not in wanted:
                 self.workers.pop(key).stop()
+        self._worker_by_backend = {}
         for key, (check, address, names) in wanted.items():
             worker = self.workers.get(key)
             if worker is None:
                 worker = self.workers[key] = ProbeWorker(self, key, check, self._make_probe(check, address))
             worker.check = check
             worker.backends = names
+            for name in names:
+                self._worker_by_backend[name] = worker
             if worker.probe is None:
                 for name in names:
                     self.health[name].last_code = "SOCKERR"
@@ -226,10 +256,7 @@ class Checker:
             worker.stop()
 
     def _worker_of(self, name: str) -> Optional[ProbeWorker]:
-        for worker in self.workers.values():
-            if name in worker.backends:
-                return worker
-        return None
+        return self._worker_by_backend.get(name)
 
     # -- probe results -------------------------------------------------------------------------
 
@@ -237,14 +264,14 @@ class Checker:
         mono, wall = self.clock.monotonic(), self.clock.wall()
         names = sorted(worker.backends)
         healths = []
-        changed = False
+        changed: List[str] = []
         for name in names:
             health = self.health[name]
             healths.append(health)
             transition = health.record(result.ok, result.code, mono, wall, result.detail)
             if transition is not None:
                 self._announce(transition)
-                changed = True
+                changed.append(name)
         for listener in self.probe_listeners:
             listener(names, worker.type, result)
         if logs.enabled(logging.DEBUG):
@@ -271,7 +298,7 @@ class Checker:
                 duration=result.duration,
             )
         if changed:
-            self._update_frontends()
+            self._update_frontends(self._affected(changed))
         return healths
 
     def _announce(self, transition: Transition) -> None:
@@ -281,14 +308,28 @@ class Checker:
         del data["time"]  # the log line has its own
         logs.event("backend-transition", **data)
 
-    def _update_frontends(self, publish: bool = True) -> None:
-        states = effective.frontend_states(self.weights())
+    def _affected(self, backends: Iterable[str]) -> List[str]:
+        return list(dict.fromkeys(f for b in backends for f in self._frontends_of.get(b, ())))
+
+    def _update_frontends(self, names: Optional[Iterable[str]] = None, publish: bool = True) -> None:
+        """Recompute frontend states (only `names` when given: a transition touches few frontends)."""
+        config = self.config
+        if names is None:
+            states = effective.frontend_states(self.weights())
+            self._frontend_states = {n: s for n, s in self._frontend_states.items() if n in states}
+        else:
+            states = {}
+            for name in names:
+                frontend = config.frontends.get(name)
+                if frontend is not None:
+                    rows = frontend_weights(config, frontend, self.states_view)
+                    states[name] = effective.frontend_state([r.state for r in rows], [r.weight for r in rows])
         for name, state in states.items():
             old = self._frontend_states.get(name)
             if old is not state and publish and old is not None:
                 logs.event("frontend-transition", frontend=name, **{"from": old.value, "to": state.value})
                 self.bus.publish("frontend-transition", frontend=name, **{"from": old.value, "to": state.value})
-        self._frontend_states = states
+            self._frontend_states[name] = state
 
     # -- read side -----------------------------------------------------------------------------
 
@@ -296,7 +337,7 @@ class Checker:
         return {name: health.state for name, health in self.health.items()}
 
     def weights(self) -> Dict[str, List[dict]]:
-        return effective.backend_weights(self.config, self.states())
+        return effective.backend_weights(self.config, self.states_view)
 
     def frontend_states(self) -> Dict[str, FrontendState]:
         return dict(self._frontend_states) or effective.frontend_states(self.weights())
@@ -333,7 +374,7 @@ class Checker:
                 self._sync_worker(worker, spread="none")
                 if health.probing:
                     worker.kick()
-            self._update_frontends()
+            self._update_frontends(self._affected([name]))
         return transition
 
     def pause(self, name: str) -> Optional[Transition]:
@@ -377,7 +418,7 @@ class Checker:
         data = {"frontend": frontend, "pool": pool, "backend": backend, "from": old, "to": weight}
         logs.event("weight-change", **data)
         self.bus.publish("weight-change", **data)
-        self._update_frontends()
+        self._update_frontends([frontend])
         return old
 
     # -- reload --------------------------------------------------------------------------------
@@ -430,6 +471,7 @@ class Checker:
                     transitions.append(transition)
                 summary["removed"].append(name)
         self.config = new
+        self._index_frontends(new)
         self.check_errors = {k: v for k, v in self.check_errors.items() if k in new.healthchecks}
         for transition in transitions:
             self._announce(transition)

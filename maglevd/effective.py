@@ -12,7 +12,7 @@ from ..plugins.module_utils.config_model import Config
 from ..plugins.module_utils.desired import backend_weights
 from ..plugins.module_utils.weights import BackendState, FrontendState, active_pool, frontend_state
 
-__all__ = ["active_pools", "backend_weights", "frontend_states"]
+__all__ = ["active_pools", "backend_weights", "frontend_state", "frontend_states"]
 
 
 def active_pools(config: Config, states: Mapping[str, BackendState]) -> Dict[str, int]:

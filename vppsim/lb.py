@@ -8,6 +8,7 @@ released-VPP (<= 26.06, lb.api 1.1.0) behaviour of §1.10 where it is observable
 
 from __future__ import annotations
 
+import bisect
 import ipaddress
 import time
 from dataclasses import dataclass, field
@@ -150,6 +151,9 @@ class LbPlugin:
         self.flow_timeout = 40
         self.vips: Pool[Vip] = Pool()
         self.vips.get(Vip(b"\x00" * 16, 0, 255, 0, IP6_GRE6, 0, 0, 1, False, 0))  # placeholder VIP 0
+        # (prefix, plen) -> indexes of the used VIPs on it, ascending: the lookups VPP does by
+        # walking the VIP pool, in O(1) (a walk costs 1,000 steps per call at 1,000 VIPs).
+        self.vips_by_prefix: Dict[Tuple[bytes, int], List[int]] = {}
         self.ass: Pool[AppServer] = Pool()
         self.ass.get(AppServer(b"\x00" * 16, 0, False))  # placeholder AS 0 (drop)
         self.nat_interfaces: Dict[str, set] = {"nat4": set(), "nat6": set()}
@@ -215,8 +219,10 @@ class LbPlugin:
         return mask_ip46(addr, plen), plen
 
     def _find(self, prefix: bytes, plen: int, pred: Callable[[Vip], bool]) -> Optional[Tuple[int, Vip]]:
-        for index, vip in self.vips.items():
-            if index and vip.used and vip.plen == plen and vip.prefix == prefix and pred(vip):
+        """The first used VIP (in pool order) on this prefix that ``pred`` accepts."""
+        for index in self.vips_by_prefix.get((prefix, plen), ()):
+            vip = self.vips.slots[index]
+            if pred(vip):
                 return index, vip
         return None
 
@@ -294,7 +300,7 @@ class LbPlugin:
             encap_byte = (srv_type >> 24) & 0xFF  # u32 BE enum copied into a u8 on x86
             target_raw = swap16(target_port)  # kept in network order
         vip = Vip(prefix, plen, protocol, port, vtype, encap_byte, target_raw, length, bool(sticky), self.now())
-        self.vips.get(vip)
+        bisect.insort(self.vips_by_prefix.setdefault((prefix, plen), []), self.vips.get(vip))
         return OK
 
     def _delete_vip(self, index: int, vip: Vip) -> None:
@@ -305,6 +311,10 @@ class LbPlugin:
             server.last_used = now
         vip.used = False
         vip._counts = None
+        same = self.vips_by_prefix[(vip.prefix, vip.plen)]
+        same.remove(index)
+        if not same:
+            del self.vips_by_prefix[(vip.prefix, vip.plen)]
         if not self.linger:
             for slot, _server in list(vip.ases.items()):
                 self._free_as(vip, slot)

@@ -95,7 +95,7 @@ def stop(directory: Path, name: str) -> int:
 
 
 def free_port(hosts: List[str]) -> int:
-    for _ in range(50):
+    for _attempt in range(50):
         with socket.socket() as first:
             first.bind((hosts[0], 0))
             port = first.getsockname()[1]

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, vpp.maglev engineers
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Filters vpp.maglev.effective_weights and vpp.maglev.active_pool: maglevd's failover logic
 (desired.backend_weights over weights.py's truth table) for templates and asserts. They run on
 the controller and take a maglev.yaml structure (the dict under the key ``maglev`` included)

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, vpp.maglev engineers
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """How many new flows a plan moves: per changed VIP, the share of its Maglev new-flow
 buckets that change owner (reference/vpp-lb-api.md §1.8). Pure; no I/O.
 

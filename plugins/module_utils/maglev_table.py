@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, vpp.maglev engineers
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """VPP's weighted Maglev new-flow table (lb plugin, master), reproduced bit for bit.
 
 reference/vpp-lb-api.md §1.8. The simulator uses it to answer ``num_buckets`` and the state

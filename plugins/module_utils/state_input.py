@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, vpp.maglev engineers
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """vpp_lb_state's inputs, shared by the action plugin (controller), the module (VPP host)
 and the filters: the argument spec, the config, backend states, protected VIPs, and the
 offline states (rendered, parsed). No Ansible imports and no I/O but reading maglev.yaml.

@@ -99,6 +99,7 @@ attributes:
     support: full
     description: Runs on the VPP host where maglevd runs (or anywhere that reaches its TCP listener).
   action_group:
+    description: Use C(group/vpp.maglev.vpp) in C(module_defaults) to set O(timeout) for all modules.
     support: full
     membership:
       - vpp.maglev.vpp

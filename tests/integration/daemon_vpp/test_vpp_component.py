@@ -72,7 +72,7 @@ def test_daemon_with_vpp_component_serves_the_vpp_section_and_follows_reloads(vp
                 c for c in vppsim.calls(since=seq) if c["message"].startswith("lb_") and "dump" not in c["message"]
             ]
             # valid reload: dns goes away, a2 leaves web
-            path.write_text(CONFIG.split("    dns:")[0].replace(", a2: {}", ""))
+            path.write_text(CONFIG.split("    dns:", maxsplit=1)[0].replace(", a2: {}", ""))
             good = await daemon.reload("test")
             await loop.run_in_executor(None, lambda: vppsim.wait_for("lb_add_del_vip_v2", 20, since=seq, is_del=True))
             await loop.run_in_executor(

@@ -174,7 +174,9 @@ def run_with_inventory(
         command.append("--check")
     if diff:
         command.append("--diff")
-    proc = subprocess.run(command, capture_output=True, text=True, env=env, timeout=timeout, cwd=str(tmp_path))
+    proc = subprocess.run(
+        command, capture_output=True, text=True, env=env, timeout=timeout, cwd=str(tmp_path), check=False
+    )
     entries = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
     return PlaybookRun(proc.returncode, proc.stdout, proc.stderr, entries)
 

@@ -42,7 +42,7 @@ def test_config_errors_fail_on_the_controller_before_any_host_is_contacted(tmp_p
     )
     results = by_name(run)
     assert set(results) == {"inline", "src", "missing src", "no config"}, run.stdout
-    assert all(status == "failed" for status, _ in results.values()), results  # never "unreachable"
+    assert all(status == "failed" for status, _result in results.values()), results  # never "unreachable"
 
     inline = results["inline"][1]
     paths = {error["path"] for error in inline["errors"]}
@@ -94,7 +94,7 @@ def test_rendered_and_parsed_need_no_vpp_and_no_host(tmp_path):
         diff=True,
     )
     results = by_name(run)
-    assert [status for status, _ in results.values()] == ["ok", "ok", "ok", "ok", "failed"], run.stdout
+    assert [status for status, _result in results.values()] == ["ok", "ok", "ok", "ok", "failed"], run.stdout
 
     rendered = results["rendered"][1]
     assert not rendered["changed"]

@@ -11,7 +11,13 @@ from statehelp import BASE_CONFIG, DELETE, behind_the_back, config, sim_state, w
 pytestmark = pytest.mark.integration
 
 
-def lb_state(state="replaced", cfg=BASE_CONFIG, **options):
+# Default for lb_state's cfg; a sentinel because None already means "no config option".
+USE_BASE_CONFIG = object()
+
+
+def lb_state(state="replaced", cfg=USE_BASE_CONFIG, **options):
+    if cfg is USE_BASE_CONFIG:
+        cfg = BASE_CONFIG
     args = {"state": state}
     if cfg is not None:
         args["config"] = cfg

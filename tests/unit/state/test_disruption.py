@@ -97,7 +97,7 @@ def test_table_inputs_capture_everything_the_table_depends_on(seed):
     """Building the table from the truncated entry counts gives the very same table."""
     rng = random.Random(seed)
     length = rng.choice([8, 16, 64, 256, 1024])
-    ases = {A("10.3.%d.%d" % (rng.randrange(4), rng.randrange(256))): rng.randrange(0, 101) for _ in range(20)}
+    ases = {A("10.3.%d.%d" % (rng.randrange(4), rng.randrange(256))): rng.randrange(0, 101) for _index in range(20)}
     truncated = dict(table_inputs(ases, length))
     as_truncated = {a: truncated.get(ip46(a), 0) for a in ases}
     assert build_table(ases, length) == build_table(as_truncated, length)

@@ -82,7 +82,7 @@ def test_lb_as_v2_details_offsets():
     assert ours[27:32] == bytes([0, 10, 0, 0, 2])  # app_srv at 27
     assert ours[44] == 1 and ours[45:49] == bytes([1, 2, 3, 4]) and ours[49] == 55
     assert ours[50:54] == bytes([10, 11, 12, 13])
-    r, _ = PAPI["lb_as_v2_details"].unpack(ours)
+    r, _size = PAPI["lb_as_v2_details"].unpack(ours)
     assert r.app_srv == ipaddress.ip_address("10.0.0.2") and r.num_buckets == 0x0A0B0C0D and r.weight == 55
 
 
@@ -100,7 +100,7 @@ def test_sockclnt_create_handshake_bytes():
         }
     )
     assert len(reply) == 20 + 66
-    r, _ = PAPI["sockclnt_create_reply"].unpack(reply)
+    r, _size = PAPI["sockclnt_create_reply"].unpack(reply)
     assert r.index == 0x80000001 and r.message_table[0].name == "control_ping_51077d14"
 
 
