@@ -54,7 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--control-token-file", default=env("MAGLEV_CONTROL_TOKEN_FILE", ""))
     parser.add_argument("--metrics-addr", default=env("MAGLEV_METRICS_ADDR", ""), help="host:port for /metrics")
     parser.add_argument("--vpp-api-addr", default=env("MAGLEV_VPP_API_ADDR", DEFAULT_VPP_API))
-    parser.add_argument("--log-level", default=env("MAGLEV_LOG_LEVEL", "info"), choices=["debug", "info", "warn", "error"])
+    parser.add_argument(
+        "--log-level", default=env("MAGLEV_LOG_LEVEL", "info"), choices=["debug", "info", "warn", "error"]
+    )
     parser.add_argument("--check", metavar="FILE", help="validate FILE and exit (0 valid, 1 not YAML, 2 invalid)")
     parser.add_argument("--version", action="version", version="maglevd %s" % VERSION)
     return parser
@@ -73,8 +75,12 @@ async def _run(daemon) -> int:
 
     loop = asyncio.get_running_loop()
 
+    reloads: set = set()
+
     def on_hup() -> None:
-        loop.create_task(daemon.reload(source="SIGHUP"))
+        task = loop.create_task(daemon.reload(source="SIGHUP"))
+        reloads.add(task)  # keep a reference until it is done
+        task.add_done_callback(reloads.discard)
 
     # Handlers before the ready line: a SIGTERM right after it must still exit cleanly.
     loop.add_signal_handler(signal.SIGHUP, on_hup)

@@ -270,9 +270,8 @@ class ControlApi:
             data = event.data
             if event.type == "log":
                 return data.get("levelno", 0) >= level
-            if backend is not None:
-                if data.get("backend") != backend and backend not in data.get("backends", ()):
-                    return False
+            if backend is not None and data.get("backend") != backend and backend not in data.get("backends", ()):
+                return False
             if frontend is not None:
                 if "frontend" in data:
                     return data["frontend"] == frontend
@@ -326,7 +325,13 @@ class ControlApi:
         checker = self.daemon.checker
         for name, state in checker.frontend_states().items():
             if (frontend is None or name == frontend) and backend is None:
-                yield {"type": "frontend-transition", "replay": True, "frontend": name, "from": state.value, "to": state.value}
+                yield {
+                    "type": "frontend-transition",
+                    "replay": True,
+                    "frontend": name,
+                    "from": state.value,
+                    "to": state.value,
+                }
         members = set(checker.config.frontends[frontend].backend_names()) if frontend else None
         for name, health in checker.health.items():
             if (backend is None or name == backend) and (members is None or name in members):

@@ -34,7 +34,7 @@ from .clock import Clock
 from .events import EventBus
 from .probes import IcmpSockets, IcmpUnavailable, Probe, ProbeResult, SocketFactory, make_probe
 from .schedule import initial_offset, next_delay
-from .statemachine import ActionError, BackendHealth, Transition
+from .statemachine import BackendHealth, Transition
 
 ProbeKey = Tuple[str, Optional[HealthCheck]]  # (address, healthcheck spec without its name)
 ProbeListener = Callable[[List[str], str, ProbeResult], None]  # (backend names, check type, result)
@@ -353,9 +353,12 @@ class Checker:
     def act(self, name: str, action: str) -> Optional[Transition]:
         """pause | resume | enable | disable. Raises NotFound, ActionError or InvalidRequest."""
         health = self.get_health(name)
-        method = {"pause": health.pause, "resume": health.resume, "enable": health.enable, "disable": health.disable}.get(
-            action
-        )
+        method = {
+            "pause": health.pause,
+            "resume": health.resume,
+            "enable": health.enable,
+            "disable": health.disable,
+        }.get(action)
         if method is None:
             raise InvalidRequest(f"unknown action {action!r}: expected pause, resume, enable or disable")
         before = health.state
@@ -408,7 +411,9 @@ class Checker:
         new_pools = tuple(
             Pool(
                 p.name,
-                tuple(PoolMember(m.backend, weight) if p.name == pool and m.backend == backend else m for m in p.members),
+                tuple(
+                    PoolMember(m.backend, weight) if p.name == pool and m.backend == backend else m for m in p.members
+                ),
             )
             for p in fe.pools
         )
@@ -436,7 +441,13 @@ class Checker:
         """
         old = self.config
         mono, wall = self.clock.monotonic(), self.clock.wall()
-        summary: Dict[str, List[str]] = {"added": [], "removed": [], "restarted": [], "unchanged": [], "readdressed": []}
+        summary: Dict[str, List[str]] = {
+            "added": [],
+            "removed": [],
+            "restarted": [],
+            "unchanged": [],
+            "readdressed": [],
+        }
         transitions: List[Transition] = []
         for name in [n for n, h in self.health.items() if h.state is BackendState.REMOVED and n not in new.backends]:
             del self.health[name]

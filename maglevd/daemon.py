@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Tuple
 
 from ..plugins.module_utils.config_model import Config
+from . import gctune
 from . import log as logs
 from .api import ControlApi
 from .checker import Checker
@@ -111,6 +112,7 @@ class Daemon:
             if hasattr(component, "start"):
                 await component.start(self)
         await self.api.start(opts.control_socket or None, opts.control_addr, opts.control_token, opts.metrics_addr)
+        gctune.settle()
         logs.event(
             "ready",
             socket=self.api.socket_path,
@@ -170,6 +172,7 @@ class Daemon:
                 self.bus.publish("config-reload-failed", path=path, source=source, kind=kind, errors=errors)
                 return {"ok": False, "path": path, "exit_code": code, "errors": errors}
             summary = self.checker.apply_config(config)
+            gctune.settle()
             for component in self.components:
                 if hasattr(component, "on_reload"):
                     component.on_reload(config)

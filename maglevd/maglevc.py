@@ -99,7 +99,12 @@ TREE = Node(
             "set",
             "change state",
             None,
-            K("backend", "operator action", None, S("backend", "backend name", None, S("action", "pause|resume|enable|disable", "set_backend"))),
+            K(
+                "backend",
+                "operator action",
+                None,
+                S("backend", "backend name", None, S("action", "pause|resume|enable|disable", "set_backend")),
+            ),
             K(
                 "frontend",
                 "runtime weight",
@@ -116,14 +121,30 @@ TREE = Node(
                             "pool",
                             "pool name",
                             None,
-                            K("backend", "", None, S("backend", "backend name", None, K("weight", "", None, S("weight", "0-100", "set_weight")))),
+                            K(
+                                "backend",
+                                "",
+                                None,
+                                S(
+                                    "backend",
+                                    "backend name",
+                                    None,
+                                    K("weight", "", None, S("weight", "0-100", "set_weight")),
+                                ),
+                            ),
                         ),
                     ),
                 ),
             ),
         ),
         K("watch", "follow", None, K("events", "stream events until Ctrl-C", "watch_events")),
-        K("config", "configuration", None, K("check", "validate the file", "config_check"), K("reload", "reload the file", "config_reload")),
+        K(
+            "config",
+            "configuration",
+            None,
+            K("check", "validate the file", "config_check"),
+            K("reload", "reload the file", "config_reload"),
+        ),
         K("sync", "", None, K("vpp", "", None, K("lb", "", None, K("state", "full VPP sync now", "sync_vpp")))),
         K("quit", "leave the shell", "quit"),
         K("exit", "leave the shell", "quit"),
@@ -131,7 +152,14 @@ TREE = Node(
     ],
 )
 
-WATCH_OPTIONS = {"num": "number", "log": None, "level": "level", "probes": None, "backend": "backend", "frontend": "frontend"}
+WATCH_OPTIONS = {
+    "num": "number",
+    "log": None,
+    "level": "level",
+    "probes": None,
+    "backend": "backend",
+    "frontend": "frontend",
+}
 
 
 def match_keyword(word: str, nodes: Sequence[Node]) -> Tuple[Optional[Node], List[Node]]:
@@ -242,7 +270,16 @@ def render_backends(data: List[Dict[str, Any]]) -> str:
     for b in data:
         last = b["history"][0]["time"] if b.get("history") else None
         rows.append(
-            [b["name"], b["address"], b["state"], "yes" if b["enabled"] else "no", f"{b['counter']}/{b['rise'] + b['fall'] - 1}", b["type"], b["code"] or "-", age(last)]
+            [
+                b["name"],
+                b["address"],
+                b["state"],
+                "yes" if b["enabled"] else "no",
+                f"{b['counter']}/{b['rise'] + b['fall'] - 1}",
+                b["type"],
+                b["code"] or "-",
+                age(last),
+            ]
         )
     return table(rows, ["BACKEND", "ADDRESS", "STATE", "ENABLED", "HEALTH", "CHECK", "CODE", "SINCE"])
 
@@ -268,7 +305,17 @@ def render_frontends(data: List[Dict[str, Any]]) -> str:
     for f in data:
         members = [m for p in f["pools"] for m in p["backends"]]
         serving = sum(1 for m in members if m["weight"] > 0)
-        rows.append([f["name"], f["address"], f["protocol"], f["port"], f["state"], f["pools"][f["active_pool"]]["name"] if f["pools"] else "-", f"{serving}/{len(members)}"])
+        rows.append(
+            [
+                f["name"],
+                f["address"],
+                f["protocol"],
+                f["port"],
+                f["state"],
+                f["pools"][f["active_pool"]]["name"] if f["pools"] else "-",
+                f"{serving}/{len(members)}",
+            ]
+        )
     return table(rows, ["FRONTEND", "ADDRESS", "PROTO", "PORT", "STATE", "ACTIVE POOL", "SERVING"])
 
 
@@ -283,7 +330,13 @@ def render_frontend(f: Dict[str, Any]) -> str:
     for pool in f["pools"]:
         lines.append(f"pool {pool['name']}" + ("  (active)" if pool["active"] else ""))
         rows = [
-            ["  " + m["backend"], m["address"], m["state"] + ("" if m["enabled"] is not False else " [disabled]"), m["configured_weight"], m["weight"]]
+            [
+                "  " + m["backend"],
+                m["address"],
+                m["state"] + ("" if m["enabled"] is not False else " [disabled]"),
+                m["configured_weight"],
+                m["weight"],
+            ]
             for m in pool["backends"]
         ]
         lines.append(table(rows, ["  BACKEND", "ADDRESS", "STATE", "WEIGHT", "EFFECTIVE"]))
@@ -292,10 +345,23 @@ def render_frontend(f: Dict[str, Any]) -> str:
 
 def render_healthchecks(data: List[Dict[str, Any]]) -> str:
     rows = [
-        [h["name"], h["type"], h["port"] or "-", f"{h['interval']:g}s", f"{h['fast_interval']:g}s", f"{h['down_interval']:g}s", f"{h['timeout']:g}s", h["rise"], h["fall"], len(h["backends"])]
+        [
+            h["name"],
+            h["type"],
+            h["port"] or "-",
+            f"{h['interval']:g}s",
+            f"{h['fast_interval']:g}s",
+            f"{h['down_interval']:g}s",
+            f"{h['timeout']:g}s",
+            h["rise"],
+            h["fall"],
+            len(h["backends"]),
+        ]
         for h in data
     ]
-    text = table(rows, ["HEALTHCHECK", "TYPE", "PORT", "INTERVAL", "FAST", "DOWN", "TIMEOUT", "RISE", "FALL", "BACKENDS"])
+    text = table(
+        rows, ["HEALTHCHECK", "TYPE", "PORT", "INTERVAL", "FAST", "DOWN", "TIMEOUT", "RISE", "FALL", "BACKENDS"]
+    )
     errors = [f"error: {h['name']}: {h['error']}" for h in data if h.get("error")]
     return "\n".join([text, *errors])
 
@@ -350,7 +416,10 @@ class Runner:
             return EXIT_OK
         c = self.client
         if handler == "show_version":
-            self.emit({"maglevc": VERSION, **c.version()}, lambda d: f"maglevd {d['version']} (pid {d['pid']}), maglevc {VERSION}")
+            self.emit(
+                {"maglevc": VERSION, **c.version()},
+                lambda d: f"maglevd {d['version']} (pid {d['pid']}), maglevc {VERSION}",
+            )
         elif handler == "show_status":
             self.emit(c.status(), render_kv)
         elif handler == "show_frontends":
@@ -538,7 +607,9 @@ class Shell(cmd.Cmd):
 
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="maglevc", description="maglevd command-line client", add_help=True)
-    parser.add_argument("--socket", default=os.environ.get("MAGLEV_SOCKET", DEFAULT_SOCKET), help="maglevd control socket")
+    parser.add_argument(
+        "--socket", default=os.environ.get("MAGLEV_SOCKET", DEFAULT_SOCKET), help="maglevd control socket"
+    )
     parser.add_argument("--server", default=os.environ.get("MAGLEV_SERVER"), help="host:port of a TCP control listener")
     parser.add_argument("--token", default=os.environ.get("MAGLEV_CONTROL_TOKEN"), help="bearer token for --server")
     parser.add_argument("--json", action="store_true", help="print JSON instead of tables")

@@ -36,7 +36,9 @@ class _LiveCollector:
 
     def collect(self):
         checker = self.checker
-        state = GaugeMetricFamily("maglev_backend_state", "1 for the backend's current state", labels=["backend", "state"])
+        state = GaugeMetricFamily(
+            "maglev_backend_state", "1 for the backend's current state", labels=["backend", "state"]
+        )
         health = GaugeMetricFamily("maglev_backend_health", "The backend's rise/fall counter", labels=["backend"])
         enabled = GaugeMetricFamily("maglev_backend_enabled", "1 when the backend is enabled", labels=["backend"])
         for name, h in sorted(checker.health.items()):
@@ -60,7 +62,9 @@ class _LiveCollector:
                 labels = [frontend, row["pool"], row["backend"]]
                 weight.add_metric(labels, row["weight"])
                 configured.add_metric(labels, row["configured_weight"])
-        fstate = GaugeMetricFamily("maglev_frontend_state", "1 for the frontend's current state", labels=["frontend", "state"])
+        fstate = GaugeMetricFamily(
+            "maglev_frontend_state", "1 for the frontend's current state", labels=["frontend", "state"]
+        )
         for frontend, current in checker.frontend_states().items():
             for s in FrontendState:
                 fstate.add_metric([frontend, s.value], 1.0 if current is s else 0.0)

@@ -182,7 +182,9 @@ class MaglevdClient:
         return self.backend_action(name, "disable")
 
     def set_weight(self, frontend: str, pool: str, backend: str, weight: int) -> Dict[str, Any]:
-        path = "/v1/frontends/%s/pools/%s/backends/%s/weight" % tuple(quote(p, safe="") for p in (frontend, pool, backend))
+        path = "/v1/frontends/%s/pools/%s/backends/%s/weight" % tuple(
+            quote(p, safe="") for p in (frontend, pool, backend)
+        )
         return self.request("PUT", path, {"weight": weight})
 
     def config_check(self) -> Dict[str, Any]:
@@ -249,7 +251,9 @@ class MaglevdClient:
                     error = json.loads(data).get("error", {})
                 except ValueError:
                     error = {}
-                raise MaglevdError(error.get("message", f"HTTP {response.status}"), response.status, error.get("code", "error"))
+                raise MaglevdError(
+                    error.get("message", f"HTTP {response.status}"), response.status, error.get("code", "error")
+                )
             for line in response:
                 line = line.strip()
                 if not line:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, Optional
 
-from . import state_input
+from . import maglevd_client, state_input
 from .common import CONNECTION_SPEC, ModuleFailure, ModuleInputError, run_plan, vpp_session
 from .config import ConfigError
 from .disruption import plan_disruption
@@ -41,20 +41,11 @@ def module_kwargs() -> dict:
 
 def maglevd_states(params: Dict[str, Any]) -> Dict[str, str]:
     """Live backend states from the running maglevd (health: maglevd)."""
-    try:
-        from . import maglevd_client  # lands with maglev_backend; optional until then
-    except ImportError:
-        raise ModuleFailure("health: maglevd needs plugins/module_utils/maglevd_client.py, which is not installed")
     socket_path = params["maglevd_socket"]
     try:
-        client = maglevd_client.MaglevdClient(socket_path, timeout=params["timeout"])
-        return client.backend_states()
-    except AttributeError as exc:  # a maglevd_client without the calls this module uses
-        raise ModuleFailure("health: maglevd: this maglevd_client cannot list backend states (%s)" % exc)
-    except Exception as exc:  # the daemon is down, the socket is missing, an API error
-        raise ModuleFailure(
-            "health: maglevd: cannot read backend states from maglevd on %s: %s" % (socket_path, exc),
-        )
+        return maglevd_client.MaglevdClient(socket_path, timeout=params["timeout"]).states()
+    except maglevd_client.MaglevdError as exc:  # not running, socket missing, or an API refusal
+        raise ModuleFailure("health: maglevd: cannot read backend states from maglevd on %s: %s" % (socket_path, exc))
 
 
 def run(module: Any) -> dict:

@@ -14,7 +14,6 @@ import threading
 from pathlib import Path
 
 import pytest
-
 from ansible_collections.vpp.maglev.plugins.module_utils.maglevd_client import (
     MaglevdClient,
     MaglevdError,
@@ -28,7 +27,7 @@ PKG = "ansible_collections.vpp.maglev.maglevd"
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):  # noqa: N802
+    def do_GET(self):
         body = b"ok"
         self.send_response(200 if self.server.healthy else 503)  # type: ignore[attr-defined]
         self.send_header("Content-Length", str(len(body)))
@@ -94,7 +93,18 @@ class Daemon:
         self.config.write_text(config_text(port))
         self.socket = str(tmp_path / "run" / "maglevd.sock")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", PKG, "--config", str(self.config), "--control-socket", self.socket, "--vpp-api-addr", "", *extra],
+            [
+                sys.executable,
+                "-m",
+                PKG,
+                "--config",
+                str(self.config),
+                "--control-socket",
+                self.socket,
+                "--vpp-api-addr",
+                "",
+                *extra,
+            ],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -110,7 +120,11 @@ class Daemon:
         self.client = MaglevdClient(self.socket, timeout=10)
 
     def maglevc(self, *words: str, json_out: bool = False):
-        args = [sys.executable, "-m", f"{PKG}.maglevc", "--socket", self.socket] + (["--json"] if json_out else []) + list(words)
+        args = (
+            [sys.executable, "-m", f"{PKG}.maglevc", "--socket", self.socket]
+            + (["--json"] if json_out else [])
+            + list(words)
+        )
         return subprocess.run(args, capture_output=True, text=True, env=ENV, timeout=30)
 
     def wait_state(self, backend: str, state: str):
@@ -167,7 +181,7 @@ def test_round_trip_with_maglevc(daemon, web):
 
     out = daemon.maglevc("--json", "set", "frontend", "web", "pool", "primary", "backend", "web2", "weight", "20")
     assert out.returncode == 0, out.stderr
-    member = [m for p in json.loads(out.stdout)["pools"] for m in p["backends"] if m["backend"] == "web2"][0]
+    member = next(m for p in json.loads(out.stdout)["pools"] for m in p["backends"] if m["backend"] == "web2")
     assert member["configured_weight"] == 20
     out = daemon.maglevc("set", "frontend", "web", "pool", "primary", "backend", "web2", "weight", "200")
     assert out.returncode == 1 and "0..100" in out.stderr
@@ -198,7 +212,11 @@ def test_reload_keeps_config_on_error_and_applies_changes(daemon, web, tmp_path)
     assert daemon.client.backend("web1")["state"] == "up"
     assert daemon.maglevc("config", "check").returncode == 1
 
-    daemon.config.write_text(good.replace("    spare: {address: 127.0.0.3, healthcheck: dead}\n", "").replace("        - name: backup\n          backends: {spare: {}}\n", ""))
+    daemon.config.write_text(
+        good.replace("    spare: {address: 127.0.0.3, healthcheck: dead}\n", "").replace(
+            "        - name: backup\n          backends: {spare: {}}\n", ""
+        )
+    )
     stream = daemon.client.events(backend="spare")
     assert next(stream)["replay"]  # subscribed (the current state comes first)
     daemon.proc.send_signal(signal.SIGHUP)
@@ -231,7 +249,11 @@ def test_clean_exit_removes_socket(daemon):
     code, _, _ = daemon.stop()
     assert code == 0 and not os.path.exists(daemon.socket)
     out = daemon.maglevc("show", "backends")
-    assert out.returncode == 3 and out.stderr.startswith("error: maglevd is not running") and len(out.stderr.splitlines()) == 1
+    assert (
+        out.returncode == 3
+        and out.stderr.startswith("error: maglevd is not running")
+        and len(out.stderr.splitlines()) == 1
+    )
     with pytest.raises(MaglevdUnavailable):
         daemon.client.backends()
 
@@ -240,8 +262,21 @@ def test_second_daemon_on_the_same_socket_refuses(daemon, tmp_path, web):
     other = tmp_path / "other"
     other.mkdir()
     d2 = subprocess.run(
-        [sys.executable, "-m", PKG, "--config", str(daemon.config), "--control-socket", daemon.socket, "--vpp-api-addr", ""],
-        capture_output=True, text=True, env=ENV, timeout=30,
+        [
+            sys.executable,
+            "-m",
+            PKG,
+            "--config",
+            str(daemon.config),
+            "--control-socket",
+            daemon.socket,
+            "--vpp-api-addr",
+            "",
+        ],
+        capture_output=True,
+        text=True,
+        env=ENV,
+        timeout=30,
     )
     assert d2.returncode == 1 and "in use" in d2.stdout
     assert socket.socket  # the first daemon still answers:

@@ -97,7 +97,9 @@ async def start_http(behaviour: HttpBehaviour, host: str = "127.0.0.1", ssl_ctx=
             body = behaviour.body
             if behaviour.chunked:
                 head += "Transfer-Encoding: chunked\r\n\r\n"
-                payload = b"".join(b"%x\r\n%s\r\n" % (len(body[i : i + 1000]), body[i : i + 1000]) for i in range(0, len(body), 1000))
+                payload = b"".join(
+                    b"%x\r\n%s\r\n" % (len(body[i : i + 1000]), body[i : i + 1000]) for i in range(0, len(body), 1000)
+                )
                 writer.write(head.encode() + payload + b"0\r\n\r\n")
             elif behaviour.no_length:
                 writer.write(head.encode() + b"Connection: close\r\n\r\n" + body)
@@ -150,7 +152,9 @@ class Pki:
     server_ctx: ssl.SSLContext
 
 
-def make_pki(directory: Path, names: Optional[List[str]] = None, ips: Optional[List[str]] = None, expired: bool = False) -> Pki:
+def make_pki(
+    directory: Path, names: Optional[List[str]] = None, ips: Optional[List[str]] = None, expired: bool = False
+) -> Pki:
     """A CA and a server certificate for the given DNS names / IPs, written under directory."""
     now = datetime.datetime.now(datetime.timezone.utc)
     ca_key = ec.generate_private_key(ec.SECP256R1())
@@ -164,9 +168,7 @@ def make_pki(directory: Path, names: Optional[List[str]] = None, ips: Optional[L
         .not_valid_before(now - datetime.timedelta(days=1))
         .not_valid_after(now + datetime.timedelta(days=30))
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True
-        )
+        .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
         .sign(ca_key, hashes.SHA256())
     )
@@ -174,9 +176,13 @@ def make_pki(directory: Path, names: Optional[List[str]] = None, ips: Optional[L
     alt = [x509.DNSName(n) for n in (names or ["backend.test"])] + [
         x509.IPAddress(ipaddress.ip_address(i)) for i in (ips or [])
     ]
-    start, end = (now - datetime.timedelta(days=10), now - datetime.timedelta(days=1)) if expired else (
-        now - datetime.timedelta(days=1),
-        now + datetime.timedelta(days=30),
+    start, end = (
+        (now - datetime.timedelta(days=10), now - datetime.timedelta(days=1))
+        if expired
+        else (
+            now - datetime.timedelta(days=1),
+            now + datetime.timedelta(days=30),
+        )
     )
     cert = (
         x509.CertificateBuilder()
@@ -188,9 +194,7 @@ def make_pki(directory: Path, names: Optional[List[str]] = None, ips: Optional[L
         .not_valid_after(end)
         .add_extension(x509.SubjectAlternativeName(alt), critical=False)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
-        )
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
         .sign(ca_key, hashes.SHA256())
     )
     directory.mkdir(parents=True, exist_ok=True)

@@ -10,14 +10,13 @@ import random
 from ipaddress import ip_address
 
 import pytest
-from maglevd_fakes import FAIL, PASS, FakeClock, QueueProbe, ScriptProbe, hc, make_config, until
-
 from ansible_collections.vpp.maglev.maglevd.checker import Checker, InvalidRequest, NotFound
 from ansible_collections.vpp.maglev.maglevd.events import EventBus
 from ansible_collections.vpp.maglev.maglevd.probes import IcmpSockets, SocketFactory
 from ansible_collections.vpp.maglev.maglevd.schedule import initial_offset, next_delay
 from ansible_collections.vpp.maglev.maglevd.statemachine import ActionError
 from ansible_collections.vpp.maglev.plugins.module_utils.weights import BackendState
+from maglevd_fakes import FAIL, PASS, FakeClock, QueueProbe, ScriptProbe, hc, make_config, until
 
 
 def run(coro):
@@ -226,7 +225,9 @@ def test_reload_keeps_unchanged_restarts_changed_removes_and_adds():
         for address in ("10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4"):
             h.probes[address].results.put_nowait(PASS)
         h.probes["10.0.0.5"].results.put_nowait(FAIL)
-        await until(lambda: h.checker.states()["off"] is BackendState.DOWN and h.checker.states()["keep"] is BackendState.UP)
+        await until(
+            lambda: h.checker.states()["off"] is BackendState.DOWN and h.checker.states()["keep"] is BackendState.UP
+        )
         h.checker.disable("off")  # runtime disable must survive a reload with the same check
         keep_worker = h.checker._worker_of("keep")
         keep_counter = h.checker.get_health("keep").counter

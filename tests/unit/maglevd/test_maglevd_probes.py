@@ -7,8 +7,6 @@ import errno
 from ipaddress import ip_address
 
 import pytest
-from maglevd_servers import HttpBehaviour, make_pki, refused_port, start_http, start_tcp
-
 from ansible_collections.vpp.maglev.maglevd.probes import (
     HttpProbe,
     IcmpProbe,
@@ -21,6 +19,7 @@ from ansible_collections.vpp.maglev.maglevd.probes import (
     make_probe,
 )
 from ansible_collections.vpp.maglev.plugins.module_utils.config_model import HealthCheck, HttpParams, TcpParams
+from maglevd_servers import HttpBehaviour, make_pki, refused_port, start_http, start_tcp
 
 LO4 = ip_address("127.0.0.1")
 LO6 = ip_address("::1")
@@ -72,7 +71,9 @@ def test_http_body_match_on_large_body_reads_bounded(mode):
     result = run(http_result(behaviour, HttpParams(body="MARKER", body_limit=16384)))
     assert (result.ok, result.code) == (False, "L7RSP")
     # Within the bound it matches.
-    behaviour = HttpBehaviour(body=b"status: healthy " + b"y" * 20000, chunked=mode == "chunked", no_length=mode == "no_length")
+    behaviour = HttpBehaviour(
+        body=b"status: healthy " + b"y" * 20000, chunked=mode == "chunked", no_length=mode == "no_length"
+    )
     assert run(http_result(behaviour, HttpParams(body="healthy"))).code == "L7OK"
 
 
@@ -128,7 +129,11 @@ def test_bad_source_address_is_sockerr():
 
 def https_result(tmp_path, params: HttpParams, names=None, ips=None, expired=False, timeout=2.0):
     pki = make_pki(tmp_path, names=names, ips=ips, expired=expired)
-    params = HttpParams(**{**params.__dict__, "ca_file": params.ca_file or str(pki.ca_file)}) if not params.insecure else params
+    params = (
+        HttpParams(**{**params.__dict__, "ca_file": params.ca_file or str(pki.ca_file)})
+        if not params.insecure
+        else params
+    )
 
     async def go():
         server, port = await start_http(HttpBehaviour(), ssl_ctx=pki.server_ctx)

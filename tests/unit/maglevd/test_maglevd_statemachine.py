@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from ansible_collections.vpp.maglev.maglevd.statemachine import ActionError, BackendHealth
 from ansible_collections.vpp.maglev.plugins.module_utils.weights import BackendState
 
@@ -74,7 +73,12 @@ def test_transitions_recorded_with_code_and_bounded_history():
     feed(health, "PFPFP")
     assert len(health.history) == 3
     last = health.history[-1]
-    assert (last.from_state, last.to_state, last.code, last.reason) == (BackendState.DOWN, BackendState.UP, "L7OK", "probe")
+    assert (last.from_state, last.to_state, last.code, last.reason) == (
+        BackendState.DOWN,
+        BackendState.UP,
+        "L7OK",
+        "probe",
+    )
     assert [t["to"] for t in health.to_dict()["history"]] == ["up", "down", "up"]  # newest first
 
 
