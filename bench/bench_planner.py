@@ -11,7 +11,6 @@ import ipaddress
 import random
 
 from _common import best_of
-
 from ansible_collections.vpp.maglev.plugins.module_utils.lbstate import LbState, Vip, VipAttrs, VipKey
 from ansible_collections.vpp.maglev.plugins.module_utils.planner import plan
 

@@ -17,7 +17,7 @@ import json
 import os
 import socket
 import stat
-from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Set, Tuple
 
 from aiohttp import web
 
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
 ACTIONS = ("pause", "resume", "enable", "disable")
 HEARTBEAT = 15.0
+SHUTDOWN_TIMEOUT = 2.0  # seconds a stop waits for in-flight API requests
 
 
 class ApiError(Exception):
@@ -108,6 +109,7 @@ class ControlApi:
         self.daemon = daemon
         self.extra_routes: List[web.RouteDef] = []
         self.runner: Optional[web.AppRunner] = None
+        self._streams: Set[asyncio.Task] = set()  # open event streams, ended first on stop
         self.metrics_runner: Optional[web.AppRunner] = None
         self.socket_path: Optional[str] = None
         self.tcp_address: Optional[Tuple[str, int]] = None
@@ -157,7 +159,7 @@ class ControlApi:
         if tcp is not None and not token:
             raise ApiError(0, "no-token", "--control-addr needs a token (MAGLEV_CONTROL_TOKEN or --control-token-file)")
         app = self.build_app(token)
-        self.runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        self.runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=SHUTDOWN_TIMEOUT)
         await self.runner.setup()
         if socket_path:
             sock = bind_unix_socket(socket_path)
@@ -170,13 +172,19 @@ class ControlApi:
         if metrics is not None:
             metrics_app = web.Application()
             metrics_app.add_routes([web.get("/metrics", self.metrics), web.get("/", self.metrics)])
-            self.metrics_runner = web.AppRunner(metrics_app, access_log=None, handle_signals=False)
+            self.metrics_runner = web.AppRunner(
+                metrics_app, access_log=None, handle_signals=False, shutdown_timeout=SHUTDOWN_TIMEOUT
+            )
             await self.metrics_runner.setup()
             site = web.TCPSite(self.metrics_runner, metrics[0], metrics[1])
             await site.start()
             self.metrics_address = site._server.sockets[0].getsockname()[:2]  # type: ignore[union-attr]
 
     async def stop(self) -> None:
+        # An event stream never ends by itself: end them, or a graceful shutdown waits for them
+        # (SIGTERM, `systemctl stop`) until aiohttp's shutdown timeout.
+        for task in list(self._streams):
+            task.cancel()
         for runner in (self.runner, self.metrics_runner):
             if runner is not None:
                 await runner.cleanup()
@@ -290,6 +298,9 @@ class ControlApi:
             }
         )
         subscription = checker.bus.subscribe(maxsize, accept, probes=want_probes, logs=want_logs)
+        task = asyncio.current_task()
+        if task is not None:
+            self._streams.add(task)
         if want_logs and self.daemon.logging:
             self.daemon.logging.want_broadcast(level)
         try:
@@ -315,6 +326,7 @@ class ControlApi:
         except (ConnectionResetError, asyncio.CancelledError):
             pass
         finally:
+            self._streams.discard(task)
             subscription.close()
             if want_logs and self.daemon.logging:
                 self.daemon.logging.drop_broadcast(level)

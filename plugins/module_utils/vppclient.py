@@ -20,15 +20,29 @@ Reading follows reference/vpp-lb-api.md §1.9 and §6: one ``lb_vip_dump`` and o
 (lingering) or of VIPs not in the VIP dump are ignored, ``srv_type`` and ``target_port`` are
 decoded the way VPP master encodes them, and ``src_ip_sticky`` (which no dump reports) comes
 from ``show lb vips verbose`` via ``cli_inband`` when VPP offers it.
+
+Bulk work (reading the LB, applying a long plan) takes the socket over from vpp_papi for its
+duration (``VppClient._direct``): vpp_papi hands each message from a reader thread to the
+caller through a multiprocessing queue and builds a namedtuple type per message on the way,
+~100 µs a message, which made a 64,000-AS dump take 8-12 s. The direct path frames the socket
+itself and packs/unpacks the hot messages with ``struct``, each layout pinned by the CRC of the
+definition the connection loaded; anything it does not recognise takes vpp_papi's path, and
+the tests check that both paths read the same state.
 """
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import ipaddress
 import json
+import multiprocessing
 import os
+import socket
+import struct
+import threading
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Tuple
 
 from ansible_collections.vpp.maglev.plugins.module_utils.lbstate import (
     ENCAPS,
@@ -38,6 +52,7 @@ from ansible_collections.vpp.maglev.plugins.module_utils.lbstate import (
     Vip,
     VipAttrs,
     VipKey,
+    intern_address,
 )
 from ansible_collections.vpp.maglev.plugins.module_utils.showparse import parse_show_lb_vips
 
@@ -85,6 +100,43 @@ VPP_ERRORS = {
 
 # Requests in flight at once during apply (see VppClient.apply).
 PIPELINE_WINDOW = 64
+# Plans at least this long are applied on the direct path: pausing and restarting vpp_papi's
+# reader thread costs about a millisecond, vpp_papi's own path ~100 µs per op.
+DIRECT_MIN_OPS = 16
+
+# The direct path's wire formats. vpp_papi's socket transport frames every message with a
+# (0, length, 0) header. The layouts below are big-endian as VPP sends them; each is used only
+# when the connection's definition of that message has the CRC given here.
+_FRAME = struct.Struct(">QII")
+_REPLY = struct.Struct(">HIi")  # _vl_msg_id, context, retval: the head of every plain *_reply
+_REPLY_FIELDS = ["_vl_msg_id", "context", "retval"]
+_LAYOUTS = {
+    "lb_vip_details": ("0x1329ec9b", struct.Struct(">HIB16sBBHIBIHH")),
+    "lb_as_v2_details": ("0x90064aae", struct.Struct(">HIB16sBBHB16sBIBI")),
+}
+_IP4_PAD = bytes(12)
+# Requests the direct path packs itself: (CRC, layout after the _vl_msg_id/client_index/context
+# head, the arguments in wire order). Ops from the planner always give every argument; any
+# other call (an argument missing, a non-string address) is packed by vpp_papi.
+_PACKERS = {
+    "lb_add_del_as_v2": (
+        "0x2f1d3b0e",
+        struct.Struct(">HIIB16sBBHB16sBBB"),
+        ("pfx", "protocol", "port", "as_address", "weight", "is_del", "is_flush"),
+    ),
+    "lb_as_set_weight": (
+        "0x2d89bdbd",
+        struct.Struct(">HIIB16sBBHB16sBB"),
+        ("pfx", "protocol", "port", "as_address", "weight", "is_flush"),
+    ),
+    "lb_add_del_vip_v2": (
+        "0x7c520e0f",
+        struct.Struct(">HIIB16sBBHIBIHHIBB"),
+        ("pfx", "protocol", "port", "encap", "dscp", "type", "target_port", "node_port")
+        + ("new_flows_table_length", "src_ip_sticky", "is_del"),
+    ),
+    "lb_flush_vip": ("0x1063f819", struct.Struct(">HIIB16sBBH"), ("pfx", "protocol", "port")),
+}
 
 
 def _takes_away(op: Any) -> bool:
@@ -305,6 +357,155 @@ def _dump_byte(value: int) -> int:
     return value >> 24 if value > 0xFF else value
 
 
+def _raw_prefix(pfx: Any) -> Tuple[int, bytes, int]:
+    """(af, 16-byte un, len) of a prefix vpp_papi decoded (an ip_interface: address as sent)."""
+    if hasattr(pfx, "ip"):
+        return (*_raw_address(pfx.ip), pfx.network.prefixlen)
+    return (*_raw_address(pfx.network_address), pfx.prefixlen)
+
+
+def _raw_address(address: Any) -> Tuple[int, bytes]:
+    """(af, 16-byte un) of an address vpp_papi decoded, as VPP sends it (IPv4 zero-padded)."""
+    if address.version == 4:
+        return 0, address.packed + _IP4_PAD
+    return 1, address.packed
+
+
+def _pack_address(text: str) -> Tuple[int, bytes]:
+    """vpp_papi's format_vl_api_address_t on the wire: IPv6 if inet_pton takes it, else IPv4."""
+    try:
+        return 1, socket.inet_pton(socket.AF_INET6, text)
+    except OSError:
+        return 0, socket.inet_pton(socket.AF_INET, text) + _IP4_PAD
+
+
+def _address(af: int, un: bytes) -> Any:
+    """The interned ipaddress object of a raw vl_api_address_t."""
+    return intern_address(ipaddress.IPv6Address(un) if af else ipaddress.IPv4Address(un[:4]))
+
+
+class _Wire:
+    """The API socket, framed by hand while vpp_papi's reader thread is paused (see
+    VppClient._direct): one recv for many messages, one sendall per batch of requests.
+    Socket errors (OSError, TimeoutError on the transport's read timeout) reach the caller."""
+
+    def __init__(self, papi: Any, ids: Dict[str, int], packable: Iterable[str] = ()) -> None:
+        self.papi = papi
+        self.ids = ids  # message name -> id in this connection's table
+        self.packable = {name: _PACKERS[name] for name in packable}
+        self.wire_args: Dict[Any, tuple] = {}  # address/prefix text -> its wire fields
+        self.sock = papi.transport.socket
+        self.client_index = papi.transport.socket_index
+        self.buf = bytearray()
+        self.pos = 0
+        self.out: List[bytes] = []
+        self.doing = "a bulk operation"  # what a lost connection interrupted
+
+    def queue(self, name: str, context: int, kwargs: dict) -> None:
+        """Pack one request for the next flush(): with struct when _PACKERS knows it, else
+        with vpp_papi's serializer (which also raises its usual errors for bad values)."""
+        payload = None
+        packer = self.packable.get(name)
+        if packer is not None:
+            try:
+                payload = self._pack(name, packer, context, kwargs)
+            except (KeyError, TypeError, ValueError, AttributeError, OSError, struct.error):
+                payload = None
+        if payload is None:
+            args = dict(kwargs)
+            args["_vl_msg_id"] = self.ids[name]
+            args["client_index"] = self.client_index
+            args["context"] = context
+            payload = self.papi.messages[name].pack(args)
+        self.out.append(_FRAME.pack(0, len(payload), 0))
+        self.out.append(payload)
+
+    def _pack(self, name: str, packer: tuple, context: int, kwargs: dict) -> Optional[bytes]:
+        fields = packer[2]
+        if len(kwargs) != len(fields):
+            return None
+        values: list = [self.ids[name], self.client_index, context]
+        cache = self.wire_args
+        for key in fields:
+            value = kwargs[key]
+            if key == "pfx" or key == "as_address":
+                wire = cache.get(value)
+                if wire is None:
+                    if key == "pfx":
+                        text, length = value.split("/")
+                        wire = cache[value] = (*_pack_address(text), int(length))
+                    else:
+                        wire = cache[value] = _pack_address(value)
+                values.extend(wire)
+            else:
+                values.append(int(value))
+        return packer[1].pack(*values)
+
+    def flush(self) -> None:
+        if self.out:
+            data = b"".join(self.out)
+            self.out = []
+            self.sock.sendall(data)
+
+    def next(self) -> int:
+        """The offset in ``self.buf`` of the next message (valid until the next call)."""
+        buf = self.buf
+        while True:
+            pos = self.pos
+            if len(buf) - pos >= 16:
+                end = pos + 16 + int.from_bytes(buf[pos + 8 : pos + 12], "big")
+                if len(buf) >= end:
+                    self.pos = end
+                    return pos + 16
+            if pos:
+                del buf[:pos]
+                self.pos = 0
+            chunk = self.sock.recv(1 << 18)
+            if not chunk:
+                raise ConnectionResetError("VPP closed the API socket")
+            buf += chunk
+
+    def message(self, start: int) -> bytes:
+        """The whole message starting at ``start`` (after next())."""
+        return bytes(self.buf[start : self.pos])
+
+    def idle(self) -> bool:
+        """Nothing unread: the stream is at a message boundary for vpp_papi's reader."""
+        return self.pos == len(self.buf)
+
+    def call(self, name: str, **kwargs: Any) -> Any:
+        """One request and its reply, decoded by vpp_papi (for the few non-bulk calls)."""
+        self.doing = name
+        context = self.papi.get_context()
+        self.queue(name, context, kwargs)
+        self.flush()
+        while True:
+            reply = self.papi.decode_incoming_msg(self.message(self.next()))
+            if getattr(reply, "context", None) == context:
+                return reply
+
+    def dump(self, name: str, details: str, **kwargs: Any) -> List[tuple]:
+        """The rows of a dump as ``_LAYOUTS[details]`` tuples. Like vpp_papi, a control_ping
+        with the same context follows the request; its reply ends the stream."""
+        layout = _LAYOUTS[details][1]
+        self.doing = name
+        context = self.papi.get_context()
+        self.queue(name, context, kwargs)
+        self.queue("control_ping", context, {})
+        self.flush()
+        details_id, end_id = self.ids[details], self.ids["control_ping_reply"]
+        unpack = layout.unpack_from
+        buf = self.buf
+        rows = []
+        while True:
+            start = self.next()
+            msg_id = (buf[start] << 8) | buf[start + 1]
+            if msg_id == details_id:
+                rows.append(unpack(buf, start))
+            elif msg_id == end_id and _REPLY.unpack_from(buf, start)[1] == context:
+                return rows
+
+
 class VppClient:
     """One open API connection. Not thread-safe: use it from one thread at a time."""
 
@@ -321,6 +522,10 @@ class VppClient:
         self.broken = False
         self.sticky_readable = hasattr(self.api, "cli_inband")
         self._version: Optional[dict] = None
+        # False: every message goes through vpp_papi (the tests compare both paths).
+        self.direct = True
+        self._ids: Dict[str, int] = {}
+        self._packable: set = set()  # requests whose layout _PACKERS pins for this connection
 
     # context manager -------------------------------------------------------------------
     def __enter__(self) -> VppClient:
@@ -376,6 +581,99 @@ class VppClient:
     def cli(self, command: str) -> str:
         """Run a debug CLI command through cli_inband and return its text."""
         return self._checked("cli_inband", cmd=command).reply
+
+    # the direct path --------------------------------------------------------------------
+    def _direct_ids(self, names: Iterable[str], plain_replies: Iterable[str] = ()) -> Optional[Dict[str, int]]:
+        """Message ids for the direct path, or None when it cannot serve: one of ``names`` is
+        unknown to this connection or has another layout than _LAYOUTS pins, or a request of
+        ``plain_replies`` (whose replies the direct path decodes itself) has a reply other than
+        exactly (_vl_msg_id, context, retval)."""
+        papi = self.papi
+        try:
+            messages, services, transport = papi.messages, papi.services, papi.transport
+        except AttributeError:
+            return None
+        wanted = set(names)
+        for name in plain_replies:
+            reply = services.get(name, {}).get("reply")
+            if reply is None or getattr(messages.get(reply), "fields", None) != _REPLY_FIELDS:
+                return None
+            wanted.update((name, reply))
+        for name in sorted(wanted - set(self._ids)):
+            msg = messages.get(name)
+            if msg is None or (name in _LAYOUTS and msg.crc != _LAYOUTS[name][0]):
+                return None
+            index = transport.get_msg_index(name + "_" + msg.crc[2:])
+            if index <= 0:
+                return None
+            self._ids[name] = index
+            if name in _PACKERS and msg.crc == _PACKERS[name][0]:
+                self._packable.add(name)
+        return self._ids
+
+    @contextlib.contextmanager
+    def _direct(self, names: Iterable[str], plain_replies: Iterable[str] = ()) -> Iterator[Optional[_Wire]]:
+        """The socket to ourselves with vpp_papi's reader thread paused, or None (then the
+        caller uses vpp_papi). A fresh reader thread starts afterwards, as vpp_papi's connect
+        starts one, so that between bulk operations everything (the EOF a restarted VPP
+        causes, maglevd's liveness check of that thread) works as vpp_papi designed it.
+
+        A socket error marks the connection broken and leaves the old (dead) thread in place.
+        While paused, ``message_thread`` is None, which readers of it take as "alive"."""
+        papi = self.papi
+        transport = getattr(papi, "transport", None)
+        thread = getattr(transport, "message_thread", None)
+        ids = self._direct_ids(names, plain_replies) if self.direct and thread is not None else None
+        if (
+            ids is None
+            or not thread.is_alive()
+            or getattr(transport, "socket", None) is None
+            or not all(hasattr(transport, a) for a in ("sque", "q", "msg_thread_func", "socket_index"))
+        ):
+            yield None
+            return
+        timeout = getattr(papi, "read_timeout", None) or DEFAULT_TIMEOUT
+        transport.sque.put(True)
+        thread.join(timeout)
+        if thread.is_alive():
+            self.broken = True
+            raise VppConnectionError(
+                "vpp_papi's reader thread on %s did not stop within %ss" % (self.api_socket, timeout), self.api_socket
+            )
+        transport.message_thread = None
+        wire = _Wire(papi, ids, self._packable)
+        in_sync = False
+        try:
+            yield wire
+            in_sync = True
+        except (VppApplyError, VppReadError, VppFeatureError):
+            in_sync = not self.broken  # every reply in flight was read: the stream is in sync
+            raise
+        except OSError as exc:
+            self.broken = True
+            raise VppConnectionError(
+                "lost the connection to VPP on %s during %s: %s"
+                % (self.api_socket, wire.doing, exc or type(exc).__name__),
+                self.api_socket,
+            )
+        finally:
+            if in_sync and not self.broken and wire.idle():
+                self._restart_reader(transport)
+            else:
+                self.broken = True
+                transport.message_thread = thread  # dead: the liveness check sees it
+
+    @staticmethod
+    def _restart_reader(transport: Any) -> None:
+        """What vpp_papi's transport.connect does: fresh queues, a new reader thread."""
+        for old in (transport.sque, transport.q):
+            old.close()
+            old.join_thread()
+        transport.sque = multiprocessing.Queue()
+        transport.q = multiprocessing.Queue()
+        thread = threading.Thread(target=transport.msg_thread_func, daemon=True)
+        transport.message_thread = thread
+        thread.start()
 
     # features ----------------------------------------------------------------------------
     def version(self) -> dict:
@@ -449,8 +747,10 @@ class VppClient:
             "src_ip_sticky_readable": self.sticky_readable,
         }
 
-    def _read_conf(self) -> LbConf:
-        reply = self._checked("lb_conf_get")
+    def _read_conf(self, call: Optional[Callable[..., Any]] = None) -> LbConf:
+        reply = (call or self.call)("lb_conf_get")
+        if reply.retval != 0:
+            raise VppReadError("lb_conf_get returned %d (%s)" % (reply.retval, error_name(reply.retval)))
         return LbConf(
             ip4_src_address=ipaddress.IPv4Address(reply.ip4_src_address),
             ip6_src_address=ipaddress.IPv6Address(reply.ip6_src_address),
@@ -459,21 +759,61 @@ class VppClient:
         )
 
     def _read(self) -> Tuple[LbState, Dict[VipKey, Dict[Any, int]]]:
-        conf = self._read_conf()
-        vip_rows = self.call("lb_vip_dump")
-        cli_vips = self._read_cli_vips() if vip_rows and self.sticky_readable else {}
+        """lb_conf_get, lb_vip_dump, the CLI text (when there are VIPs), lb_as_v2_dump: on
+        the direct path when it can serve, else through vpp_papi (same calls, same result)."""
+        names = ("lb_conf_get", "lb_vip_dump", "lb_as_v2_dump", "control_ping", "control_ping_reply")
+        names += tuple(_LAYOUTS) + (("cli_inband",) if self.sticky_readable else ())
+        with self._direct(names) as wire:
+            if wire is not None:
+                return self._read_with(*self._wire_reader(wire))
+        return self._read_with(self.call, self._papi_dump)
+
+    def _wire_reader(self, wire: _Wire) -> Tuple[Callable[..., Any], Callable[[str, str], List[tuple]]]:
+        """(call, dump) on the direct path, counting messages as self.call does."""
+
+        def call(name: str, **kwargs: Any) -> Any:
+            self.calls += 1
+            return wire.call(name, **kwargs)
+
+        def dump(name: str, details: str) -> List[tuple]:
+            self.calls += 1
+            return wire.dump(name, details)
+
+        return call, dump
+
+    def _papi_dump(self, name: str, details: str) -> List[tuple]:
+        """vpp_papi's rows of a dump in the direct path's raw layout (see _LAYOUTS)."""
+        if details == "lb_vip_details":
+            return [
+                (0, 0, *_raw_prefix(r.vip.pfx), int(r.vip.protocol), int(r.vip.port), int(r.encap), int(r.dscp))
+                + (int(r.srv_type), int(r.target_port), int(r.flow_table_length))
+                for r in self.call(name)
+            ]
+        return [
+            (0, 0, *_raw_prefix(r.vip.pfx), int(r.vip.protocol), int(r.vip.port), *_raw_address(r.app_srv))
+            + (int(r.flags), int(r.in_use_since), int(r.weight), int(r.num_buckets))
+            for r in self.call(name)
+        ]
+
+    def _read_with(
+        self, call: Callable[..., Any], dump: Callable[[str, str], List[tuple]]
+    ) -> Tuple[LbState, Dict[VipKey, Dict[Any, int]]]:
+        conf = self._read_conf(call)
+        vip_rows = dump("lb_vip_dump", "lb_vip_details")
+        cli_vips = self._read_cli_vips(call) if vip_rows and self.sticky_readable else {}
         vips: Dict[VipKey, Vip] = {}
         by_raw: Dict[tuple, Vip] = {}
         buckets: Dict[VipKey, Dict[Any, int]] = {}
         for row in vip_rows:
-            raw = (row.vip.pfx, row.vip.protocol, row.vip.port)
-            network = row.vip.pfx.network
-            key = VipKey.make(network, int(row.vip.protocol), int(row.vip.port))
-            encap_number = int(row.encap)
+            _id, _context, af, un, plen, protocol, port, encap_number, dscp, srv_type, target_port, length = row
+            raw = (af, un if af else un[:4] + _IP4_PAD, plen, protocol, port)
+            packed = un if af else un[:4]
+            network = (ipaddress.IPv6Network if af else ipaddress.IPv4Network)((packed, plen), strict=False)
+            key = VipKey.make(network, protocol, port)
             encap = ENCAPS[encap_number] if 0 <= encap_number < len(ENCAPS) else "gre4"
             nat = encap in ("nat4", "nat6")
-            srv = _dump_byte(row.srv_type)
-            table_length = int(row.flow_table_length)
+            srv = _dump_byte(srv_type)
+            table_length = length
             cli = cli_vips.get(key)
             if cli is not None and cli.get("new_flows_table_length"):
                 table_length = cli["new_flows_table_length"]  # exact; the dump truncates to u16
@@ -481,9 +821,9 @@ class VppClient:
                 table_length = 65536
             attrs = VipAttrs(
                 encap=encap,
-                dscp=int(row.dscp) & 0x3F,
+                dscp=dscp & 0x3F,
                 srv_type=SRV_TYPES[srv] if nat and srv < len(SRV_TYPES) else "clusterip",
-                target_port=_swap16(int(row.target_port)) if nat else 0,
+                target_port=_swap16(target_port) if nat else 0,
                 new_flows_table_length=table_length,
                 src_ip_sticky=bool(cli and cli.get("src_ip_sticky")),
             ).normalised()
@@ -492,24 +832,30 @@ class VppClient:
             by_raw[raw] = vip
             buckets[key] = {}
         if vips:
-            for row in self.call("lb_as_v2_dump"):
-                if not row.flags & 1:
+            as_rows = dump("lb_as_v2_dump", "lb_as_v2_details")
+            addresses: Dict[tuple, Any] = {}  # (af, 16 bytes) -> the interned address
+            for row in as_rows:
+                if not row[9] & 1:
                     continue  # removed but lingering until garbage collection
-                vip = by_raw.get((row.vip.pfx, row.vip.protocol, row.vip.port))
+                af, un = row[2], row[3]
+                vip = by_raw.get((af, un if af else un[:4] + _IP4_PAD, row[4], row[5], row[6]))
                 if vip is None:
                     continue  # an AS row of a deleted (lingering) VIP
-                vip.ases[row.app_srv] = row.weight
-                buckets[vip.key][row.app_srv] = row.num_buckets
+                raw_address = (row[7], row[8])
+                address = addresses.get(raw_address)
+                if address is None:
+                    address = addresses[raw_address] = _address(*raw_address)
+                vip.ases[address] = row[11]
+                buckets[vip.key][address] = row[12]
         return LbState(conf, vips), buckets
 
-    def _read_cli_vips(self) -> Dict[VipKey, dict]:
-        try:
-            text = self.cli("show lb vips verbose")
-        except VppReadError:
+    def _read_cli_vips(self, call: Optional[Callable[..., Any]] = None) -> Dict[VipKey, dict]:
+        reply = (call or self.call)("cli_inband", cmd="show lb vips verbose")
+        if reply.retval != 0:
             self.sticky_readable = False
             return {}
         result = {}
-        for record in parse_show_lb_vips(text):
+        for record in parse_show_lb_vips(reply.reply):
             if record.get("removed"):
                 continue
             result[VipKey.make(record["prefix"], record["protocol"], record["port"])] = record
@@ -528,6 +874,11 @@ class VppClient:
         failure nothing more is sent; the replies of ops already in flight are still read, so
         the error says exactly which ops took effect. ``window=1`` is one op at a time."""
         ops = list(getattr(plan_or_ops, "ops", plan_or_ops))
+        if window > 1 and len(ops) >= DIRECT_MIN_OPS:
+            calls = [op.api_call() for op in ops]
+            with self._direct(("control_ping",), plain_replies=sorted({name for name, _args in calls})) as wire:
+                if wire is not None:
+                    return self._apply_direct(wire, ops, calls, window)
         if window > 1 and len(ops) > 1:
             pipelined = self._pipeline_functions(ops)
             if pipelined is not None:
@@ -594,6 +945,68 @@ class VppClient:
             retvals[done] = reply.retval
             if reply.retval != 0 and first_failure is None:
                 first_failure = done
+        return self._outcome(ops, retvals, first_failure)
+
+    def _apply_direct(self, wire: _Wire, ops: List[Any], calls: List[Tuple[str, dict]], window: int) -> ApplyResult:
+        """_apply_pipelined on the direct path: the same window, barrier and outcome; requests
+        go out in batches (one sendall when half the window is free), replies are decoded
+        with ``_REPLY`` (every request here has a plain reply, see _direct_ids)."""
+        timeout = getattr(self.papi, "read_timeout", None) or DEFAULT_TIMEOUT
+        services = self.papi.services
+        reply_ids = {wire.ids[services[name]["reply"]] for name, _args in calls}
+        takes = [_takes_away(op) for op in ops]
+        in_flight: Dict[int, int] = {}  # context -> op index
+        order: collections.deque = collections.deque()  # op indexes in flight, oldest first
+        retvals: Dict[int, int] = {}
+        next_op, first_failure, adds = 0, None, 0  # adds: ops in flight that take nothing away
+        refill = max(1, window // 2)
+        context = self.papi.get_context()
+        buf = wire.buf
+        while next_op < len(ops) or order:
+            if len(order) <= refill:
+                while next_op < len(ops) and len(order) < window and first_failure is None:
+                    if adds and takes[next_op]:
+                        break  # barrier: what removes or zeroes waits until every add before it succeeded
+                    context = (context + 1) & 0xFFFFFFFF or 1
+                    name, kwargs = calls[next_op]
+                    wire.queue(name, context, kwargs)
+                    self.calls += 1
+                    self.writes += 1
+                    in_flight[context] = next_op
+                    order.append(next_op)
+                    adds += not takes[next_op]
+                    next_op += 1
+                try:
+                    wire.flush()
+                except OSError as exc:
+                    self.broken = True
+                    return self._lost(ops, retvals, next_op, order, str(exc) or type(exc).__name__)
+            if not order:
+                break
+            try:
+                start = wire.next()
+            except TimeoutError:
+                self.broken = True
+                return self._lost(ops, retvals, next_op, order, "no reply within %ss" % timeout)
+            except OSError as exc:
+                self.broken = True
+                return self._lost(ops, retvals, next_op, order, str(exc) or type(exc).__name__)
+            msg_id, reply_context, retval = _REPLY.unpack_from(buf, start)
+            done = in_flight.pop(reply_context, None) if msg_id in reply_ids else None
+            if done is None:
+                continue  # not ours (an event): vpp_papi would not hand it to us either
+            if order[0] == done:
+                order.popleft()
+            else:
+                order.remove(done)
+            adds -= not takes[done]
+            retvals[done] = retval
+            if retval != 0 and first_failure is None:
+                first_failure = done
+        return self._outcome(ops, retvals, first_failure)
+
+    @staticmethod
+    def _outcome(ops: List[Any], retvals: Dict[int, int], first_failure: Optional[int]) -> ApplyResult:
         if first_failure is not None:
             applied = [op for i, op in enumerate(ops) if retvals.get(i) == 0]
             not_applied = [op for i, op in enumerate(ops) if retvals.get(i, 1) != 0 and i != first_failure]
@@ -602,7 +1015,7 @@ class VppClient:
             )
         return ApplyResult(applied=ops, calls=len(ops))
 
-    def _lost(self, ops: List[Any], retvals: Dict[int, int], next_op: int, order: List[int], detail: str) -> Any:
+    def _lost(self, ops: List[Any], retvals: Dict[int, int], next_op: int, order: Any, detail: str) -> Any:
         """The connection died mid-apply: the oldest unanswered op is the one in doubt."""
         applied = [op for i, op in enumerate(ops) if retvals.get(i) == 0]
         doubtful = order[0] if order else next_op

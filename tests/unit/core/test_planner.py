@@ -12,13 +12,15 @@ A = ipaddress.ip_address
 WEB = VipKey.make("192.0.2.1/32", "tcp", 80)
 DNS = VipKey.make("192.0.2.53/32", "udp", 53)
 V6 = VipKey.make("2001:db8::1", "tcp", 443)
+DEFAULT_ATTRS = VipAttrs()  # frozen: safe to share as a default
+EMPTY_CONF = LbConf()
 
 
-def vip(key, ases, attrs=VipAttrs(), flush=()):
+def vip(key, ases, attrs=DEFAULT_ATTRS, flush=()):
     return Vip(key, attrs, {A(addr): weight for addr, weight in ases.items()}, frozenset(A(a) for a in flush))
 
 
-def state(*vips, conf=LbConf()):
+def state(*vips, conf=EMPTY_CONF):
     return LbState(conf, {v.key: v for v in vips})
 
 
