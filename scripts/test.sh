@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's test command: set everything up, then run every check CI runs.
-#   lint (ruff, ansible-lint production, changelog), ansible-test sanity, then pytest
+#   lint (ruff, ansible-lint production, changelog), ansible-test sanity, galaxy-importer on
+#   the built tarball, then pytest
 #   (unit + integration: Ansible -> modules -> vpp_papi -> vppsim, maglevd -> probes -> servers).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -18,5 +19,7 @@ echo "== ansible-lint (production profile)"
 ansible-lint --profile production --offline
 echo "== ansible-test sanity"
 bash scripts/sanity.sh
+echo "== galaxy-importer (built tarball)"
+bash scripts/galaxy-import.sh
 echo "== pytest"
 exec python -m pytest -p no:cacheprovider -n 2 "$@"

@@ -43,6 +43,7 @@ WRITES = {
     "lb_add_del_intf_nat4",
     "lb_add_del_intf_nat6",
 }
+_HEADER = struct.Struct(">QII")
 # Not counted by the drop-after fault: the handshake and the ping that closes every dump.
 UNCOUNTED = {"sockclnt_create", "control_ping"}
 
@@ -56,18 +57,27 @@ class Connection:
         self.calls = 0
         self.epoch = 0
         self.closed = False
+        # Replies wait here until the requests read so far are handled: one write (one
+        # syscall) per batch instead of one per reply, which a pipelining client notices.
+        self.pending: List[bytes] = []
 
     def send(self, payload: bytes) -> None:
         if not self.closed:
-            self.writer.write(frame(payload))
+            self.pending.append(frame(payload))
 
     def send_many(self, payloads: List[bytes]) -> None:
         if not self.closed and payloads:
-            header = struct.Struct(">QII")
-            self.writer.write(b"".join(header.pack(0, len(p), 0) + p for p in payloads))
+            header = _HEADER
+            self.pending.append(b"".join(header.pack(0, len(p), 0) + p for p in payloads))
+
+    def flush(self) -> None:
+        pending, self.pending = self.pending, []
+        if pending and not self.closed:
+            self.writer.write(b"".join(pending))
 
     def close(self) -> None:
         if not self.closed:
+            self.flush()  # what was answered before the close still goes out, as in VPP
             self.closed = True
             self.writer.close()
 
@@ -182,16 +192,29 @@ class Simulator:
     async def handle_client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         conn = Connection(reader, writer, self._alloc_slot())
         self.connections[conn.handle] = conn
+        buf = bytearray()
         try:
             while not conn.closed:
-                header = await reader.readexactly(16)
-                length = int.from_bytes(header[8:12], "big")
-                payload = await reader.readexactly(length)
-                if self.faults.delay_ms and payload[:2] != b"\x00\x0f":  # not the handshake
-                    await asyncio.sleep(self.faults.delay_ms / 1000.0)
-                    if conn.closed:
+                chunk = await reader.read(1 << 16)
+                if not chunk:
+                    break
+                buf += chunk
+                pos = 0
+                # Every complete request read so far, in order; then their replies in one write.
+                while not conn.closed and len(buf) - pos >= 16:
+                    end = pos + 16 + int.from_bytes(buf[pos + 8 : pos + 12], "big")
+                    if len(buf) < end:
                         break
-                self.dispatch(conn, payload)
+                    payload = bytes(buf[pos + 16 : end])
+                    pos = end
+                    if self.faults.delay_ms and payload[:2] != b"\x00\x0f":  # not the handshake
+                        conn.flush()  # each reply leaves as soon as it is made, then the delay
+                        await asyncio.sleep(self.faults.delay_ms / 1000.0)
+                        if conn.closed:
+                            break
+                    self.dispatch(conn, payload)
+                del buf[:pos]
+                conn.flush()
                 if writer.transport is not None and writer.transport.get_write_buffer_size() > 1 << 20:
                     await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError, OSError):
