@@ -19,6 +19,11 @@ find_python() {
     return 1
 }
 
+# System tools the tests use: systemd-analyze (the role's unit file is verified with it).
+if ! command -v systemd-analyze >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq systemd >/dev/null
+fi
+
 if [ ! -x .venv/bin/python ]; then
     python="$(find_python)" || { echo "setup: Python 3.12 or newer is needed (ansible-core 2.21)" >&2; exit 1; }
     "$python" -m venv .venv
