@@ -15,6 +15,9 @@ Workers: a backend shared by many frontends is probed once; two backend names on
 address with the same check share one worker too. A worker runs one probe at a time (never
 overlapping), sleeps per schedule.py, and stops entirely when none of its backends is probing
 (paused, disabled, removed): pause stops the probes, it does not discard their results.
+Each probe's next slot counts from when it was due (not from when the loop got to it), and a
+timeout that came back late because the loop stalled is retried, not counted (schedule.py:
+overload guard; `checker.late_discarded` counts them).
 """
 
 from __future__ import annotations
@@ -30,10 +33,10 @@ from ..plugins.module_utils.desired import frontend_weights
 from ..plugins.module_utils.weights import MAX_WEIGHT, BackendState, FrontendState
 from . import effective
 from . import log as logs
-from .clock import Clock
+from .clock import Clock, Wake
 from .events import EventBus
 from .probes import IcmpSockets, IcmpUnavailable, Probe, ProbeResult, SocketFactory, make_probe
-from .schedule import initial_offset, next_delay
+from .schedule import MAX_LATE_RETRIES, initial_offset, late_timeout, next_delay, next_due
 from .statemachine import BackendHealth, Transition
 
 ProbeKey = Tuple[str, Optional[HealthCheck]]  # (address, healthcheck spec without its name)
@@ -83,9 +86,10 @@ class ProbeWorker:
         self.check = check
         self.probe = probe  # None: the probe cannot run (icmp unavailable); backends stay unknown
         self.backends: Set[str] = set()
-        self.wake = asyncio.Event()
+        self.wake = Wake()
         self.task: Optional[asyncio.Task] = None
         self.probes_sent = 0
+        self.late_retries = 0  # consecutive late timeouts retried (overload guard, schedule.py)
 
     @property
     def type(self) -> str:
@@ -98,7 +102,10 @@ class ProbeWorker:
         if self.running() or self.probe is None:
             return
         self.wake.clear()
-        self.task = asyncio.get_running_loop().create_task(self._loop(first_delay), name=f"probe {self.key[0]}")
+        # The first due time is fixed now, not when the task first runs: a start-up stall
+        # (building the workers, the GC settle) must not collapse the spread offsets into one burst.
+        due = self.checker.clock.monotonic() + first_delay
+        self.task = asyncio.get_running_loop().create_task(self._loop(due), name=f"probe {self.key[0]}")
 
     def stop(self) -> None:
         if self.task is not None:
@@ -109,20 +116,36 @@ class ProbeWorker:
         """Probe now (resume/enable: the operator wants an answer, not the next tick)."""
         self.wake.set()
 
-    async def _loop(self, delay: Optional[float]) -> None:
+    async def _loop(self, due: Optional[float]) -> None:
+        """Probe, deliver, sleep until the next slot; `due` None = until kicked (static)."""
         checker, clock, probe = self.checker, self.checker.clock, self.probe
         assert probe is not None
         while True:
-            if delay is None or delay > 0:
-                await clock.sleep(delay, self.wake)
-            self.wake.clear()
+            if due is None:
+                await clock.sleep(None, self.wake)
+            else:
+                remaining = due - clock.monotonic()
+                if remaining > 0:
+                    await clock.sleep(remaining, self.wake)
             start = clock.monotonic()
+            # The slot this probe belongs to: when it was due, however late the loop got to it
+            # (a kick starts a new one). The next slot counts from here (schedule.next_due).
+            planned = start if due is None or self.wake.is_set() else min(due, start)
+            self.wake.clear()
             self.probes_sent += 1
             result = await probe.run()
+            now = clock.monotonic()
+            if late_timeout(result, now - start, probe.timeout) and self.late_retries < MAX_LATE_RETRIES:
+                # The loop stalled past this probe's deadline: its answer may have been waiting.
+                # Not the backend's failure; retry soon (spread, as other workers are in the same case).
+                self.late_retries += 1
+                checker._note_late(self, result, now - start)
+                due = now + checker.rng.uniform(0.0, probe.timeout)
+                continue
+            self.late_retries = 0
             healths = checker._deliver(self, result)
             delay = next_delay(healths, self.check, checker.rng)
-            if delay is not None:
-                delay = max(0.0, delay - (clock.monotonic() - start))
+            due = None if delay is None else next_due(planned, delay, now)
 
 
 class Checker:
@@ -149,6 +172,7 @@ class Checker:
         self.workers: Dict[ProbeKey, ProbeWorker] = {}
         self.check_errors: Dict[str, str] = {}  # healthcheck name -> why its probes cannot run
         self.probe_listeners: List[ProbeListener] = []
+        self.late_discarded = 0  # probe timeouts retried because the loop was late (overload guard)
         self._frontend_states: Dict[str, FrontendState] = {}
         self._worker_by_backend: Dict[str, ProbeWorker] = {}
         self._frontends_of: Dict[str, List[str]] = {}
@@ -300,6 +324,20 @@ class Checker:
         if changed:
             self._update_frontends(self._affected(changed))
         return healths
+
+    def _note_late(self, worker: ProbeWorker, result: ProbeResult, elapsed: float) -> None:
+        self.late_discarded += 1
+        if logs.enabled(logging.DEBUG):
+            logs.event(
+                "probe-late",
+                logging.DEBUG,
+                backends=sorted(worker.backends),
+                address=worker.key[0],
+                type=worker.type,
+                code=result.code,
+                elapsed=round(elapsed, 6),
+                timeout=worker.probe.timeout if worker.probe is not None else None,
+            )
 
     def _announce(self, transition: Transition) -> None:
         data = transition.to_dict()

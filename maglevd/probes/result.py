@@ -26,6 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 OK_CODES = frozenset({"L3OK", "L4OK", "L7OK", "STATIC"})
+TIMEOUT_CODES = frozenset({"L3TOUT", "L4TOUT", "L6TOUT", "L7TOUT"})
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,10 @@ class ProbeResult:
     def result(self) -> str:
         """The Prometheus `result` label."""
         return "success" if self.ok else "failure"
+
+    @property
+    def timed_out(self) -> bool:
+        return self.code in TIMEOUT_CODES
 
 
 def fail(code: str, detail: str) -> ProbeResult:

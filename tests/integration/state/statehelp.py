@@ -192,9 +192,9 @@ def local_inventory(sim: Any, group: str = "lbs", host: str = "lb1") -> str:
     )
 
 
-# A host that cannot be reached: TEST-NET-1 over ssh, with a short timeout. A task that
+# A host that cannot be reached: ssh to a closed loopback port (traffic never leaves this machine). A task that
 # contacted it would come back "unreachable", never with a config error.
 UNREACHABLE_INVENTORY = (
-    "[lbs]\nghost ansible_host=192.0.2.1 ansible_connection=ssh ansible_ssh_timeout=3 "
+    "[lbs]\nghost ansible_host=127.0.0.1 ansible_port=9 ansible_connection=ssh ansible_ssh_timeout=3 "
     "ansible_python_interpreter=/nonexistent/python\n"
 )
