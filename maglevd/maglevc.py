@@ -538,7 +538,7 @@ class Shell(cmd.Cmd):
         for word in words:
             if node.run == "watch_events":
                 return [k for k in WATCH_OPTIONS if k.startswith(partial)]
-            keyword, _ = match_keyword(word, node.children)
+            keyword, _node = match_keyword(word, node.children)
             if keyword is None:
                 slots = [n for n in node.children if n.kind is not None]
                 if not slots:
@@ -577,7 +577,7 @@ class Shell(cmd.Cmd):
         partial = "" if not line or line.endswith(" ") else words.pop()
         node = TREE
         for word in words:
-            keyword, _ = match_keyword(word, node.children)
+            keyword, _node = match_keyword(word, node.children)
             if keyword is None:
                 slots = [n for n in node.children if n.kind is not None]
                 if not slots:

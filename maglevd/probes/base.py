@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import os
 import socket
 import time
 from ipaddress import IPv4Address, IPv6Address
@@ -64,14 +65,30 @@ def _os_detail(exc: OSError) -> str:
     return exc.strerror or type(exc).__name__
 
 
+_IN_PROGRESS = frozenset({errno.EINPROGRESS, errno.EAGAIN, errno.EWOULDBLOCK, errno.EINTR})
+
+
+def _connected(waiter: asyncio.Future) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
+
+
 async def tcp_connect(
     loop: asyncio.AbstractEventLoop,
     factory: SocketFactory,
     address: IPAddress,
     port: int,
     source: Optional[IPAddress],
+    sockaddr: Optional[tuple] = None,
 ) -> socket.socket:
-    """A connected non-blocking TCP socket, or ProbeFailure(L4CON / SOCKERR)."""
+    """A connected non-blocking TCP socket, or ProbeFailure(L4CON / SOCKERR).
+
+    `sockaddr` is the numeric (host, port) to connect to (probes build it once). The connect is
+    done here with connect_ex and one writer callback rather than loop.sock_connect, which per
+    call raises and catches BlockingIOError, re-checks the address for a resolver and wraps its
+    callback in a partial: a third of a TCP probe's Python cost at 5,000 probes a second. No
+    name is ever resolved (the address is numeric): no resolver thread is involved.
+    """
     family = socket.AF_INET6 if address.version == 6 else socket.AF_INET
     try:
         sock = factory.socket(family, socket.SOCK_STREAM)
@@ -83,15 +100,28 @@ async def tcp_connect(
                 sock.bind((str(source), 0))
             except OSError as exc:
                 raise ProbeFailure("SOCKERR", f"bind to source {source}: {_os_detail(exc)}")
-        try:
-            await loop.sock_connect(sock, (str(address), port))
-        except ConnectionRefusedError:
-            raise ProbeFailure("L4CON", "connection refused")
-        except OSError as exc:
-            if exc.errno in (errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT):
-                raise ProbeFailure("SOCKERR", f"connect: {_os_detail(exc)}")
-            raise ProbeFailure("L4CON", f"connect: {_os_detail(exc)}")
+        err = sock.connect_ex(sockaddr or (str(address), port))
+        if err in _IN_PROGRESS:
+            fd = sock.fileno()
+            waiter = loop.create_future()
+            loop.add_writer(fd, _connected, waiter)
+            try:
+                await waiter
+            finally:
+                loop.remove_writer(fd)
+            err = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+        if err:
+            _connect_failed(err)
     except BaseException:
         sock.close()
         raise
     return sock
+
+
+def _connect_failed(err: int) -> None:
+    detail = os.strerror(err)
+    if err == errno.ECONNREFUSED:
+        raise ProbeFailure("L4CON", "connection refused")
+    if err in (errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT):
+        raise ProbeFailure("SOCKERR", f"connect: {detail}")
+    raise ProbeFailure("L4CON", f"connect: {detail}")

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, vpp.maglev engineers
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """A standard-library client for maglevd's control API (docs/api.md).
 
 Used by maglevc, the maglev_backend module and vpp_lb_state (health read from maglevd), so it

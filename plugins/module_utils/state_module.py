@@ -20,7 +20,6 @@ from .config import ConfigError
 from .disruption import plan_disruption
 from .planner import PlanError
 from .planner import plan as make_plan
-from .views import state_to_dict
 
 
 def argument_spec() -> dict:
@@ -104,7 +103,7 @@ def _converge(module: Any, vpp: Any, current: Any, desired: Any, patterns: list)
     )
     disruption = plan_disruption(the_plan) if params["estimate_disruption"] else None
     try:
-        result = run_plan(module, vpp, the_plan, state_to_dict)
+        result = run_plan(module, vpp, the_plan, state_input.result_view(params, the_plan))
     except ModuleFailure as exc:
         if disruption is not None:
             exc.fields.setdefault("disruption", disruption)

@@ -1,7 +1,7 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, vpp.maglev engineers
-# Apache License 2.0 (see LICENSE)
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 from __future__ import annotations
 
@@ -229,7 +229,7 @@ def effective(
         for member in pool["backends"]:
             name = member["backend"]
             configured = overrides.get((pool["name"], name), member["configured_weight"])
-            weight, _ = weights.effective_weight(
+            weight, _flush = weights.effective_weight(
                 states.get(name, member["state"]), index, active, configured, frontend.get("flush_on_down", True)
             )
             result["%s/%s" % (pool["name"], name)] = weight

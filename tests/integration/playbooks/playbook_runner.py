@@ -75,7 +75,9 @@ def run_playbook_file(
     command += ["-e", "ansible_python_interpreter=%s" % PYTHON, "-e", "@%s" % vars_file, str(playbook)]
     if check:
         command += ["--check", "--diff"]
-    proc = subprocess.run(command, capture_output=True, text=True, env=env, timeout=timeout, cwd=str(workdir))
+    proc = subprocess.run(
+        command, capture_output=True, text=True, env=env, timeout=timeout, cwd=str(workdir), check=False
+    )
     entries = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
     return Run(proc.returncode, proc.stdout, proc.stderr, entries)
 

@@ -31,9 +31,11 @@ def config(backends) -> dict:
                     "timeout": "500ms",
                     "params": {"path": "/"},
                 }
-                for n, (_, port, _) in zip(names, backends)
+                for n, (_address, port, _server) in zip(names, backends)
             },
-            "backends": {n: {"address": a, "healthcheck": "hc-%s" % n} for n, (a, _, _) in zip(names, backends)},
+            "backends": {
+                n: {"address": a, "healthcheck": "hc-%s" % n} for n, (a, _port, _server) in zip(names, backends)
+            },
             "frontends": {
                 "web": {
                     "address": "192.0.2.80",

@@ -36,11 +36,11 @@ def lb_config(backends, solo: bool = False) -> dict:
             "vpp": {"lb": {"ipv4-src-address": "192.0.2.254"}},
             "healthchecks": {
                 "hc-%s" % name: {"type": "tcp", "port": port, "interval": "2s", "timeout": "1s"}
-                for name, (_, port, _) in zip(names, backends)
+                for name, (_address, port, _server) in zip(names, backends)
             },
             "backends": {
                 name: {"address": address, "healthcheck": "hc-%s" % name}
-                for name, (address, _, _) in zip(names, backends)
+                for name, (address, _port, _server) in zip(names, backends)
             },
             "frontends": {
                 "web": {
