@@ -17,7 +17,7 @@ overlapping), sleeps per schedule.py, and stops entirely when none of its backen
 (paused, disabled, removed): pause stops the probes, it does not discard their results.
 Each probe's next slot counts from when it was due (not from when the loop got to it), and a
 timeout that came back late because the loop stalled is retried, not counted (schedule.py:
-overload guard; `checker.late_discarded` counts them).
+overload guard; `checker.late_retried` counts them).
 """
 
 from __future__ import annotations
@@ -172,7 +172,7 @@ class Checker:
         self.workers: Dict[ProbeKey, ProbeWorker] = {}
         self.check_errors: Dict[str, str] = {}  # healthcheck name -> why its probes cannot run
         self.probe_listeners: List[ProbeListener] = []
-        self.late_discarded = 0  # probe timeouts retried because the loop was late (overload guard)
+        self.late_retried = 0  # probe timeouts retried because the loop was late (overload guard)
         self._frontend_states: Dict[str, FrontendState] = {}
         self._worker_by_backend: Dict[str, ProbeWorker] = {}
         self._frontends_of: Dict[str, List[str]] = {}
@@ -326,7 +326,7 @@ class Checker:
         return healths
 
     def _note_late(self, worker: ProbeWorker, result: ProbeResult, elapsed: float) -> None:
-        self.late_discarded += 1
+        self.late_retried += 1
         if logs.enabled(logging.DEBUG):
             logs.event(
                 "probe-late",

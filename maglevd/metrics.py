@@ -6,7 +6,8 @@ maglev_event_loop_lag_seconds (gauge + histogram).
 Read from live state at each scrape (no stale label sets): maglev_backend_state{backend,state},
 maglev_backend_health, maglev_backend_enabled, maglev_frontend_pool_backend_weight,
 maglev_frontend_pool_backend_configured_weight, maglev_frontend_state{frontend,state},
-maglev_events_dropped_total, maglev_event_subscribers.
+maglev_events_dropped_total, maglev_event_subscribers, maglev_probe_late_timeouts_retried_total
+(the overload guard, schedule.py: with the lag metric, the sign of an overloaded checker).
 Other components (the VPP side) register their own metrics on `Metrics.registry`.
 """
 
@@ -74,7 +75,12 @@ class _LiveCollector:
         dropped.add_metric([], checker.bus.dropped_total)
         subscribers = GaugeMetricFamily("maglev_event_subscribers", "Open event-stream subscriptions")
         subscribers.add_metric([], len(checker.bus.subscriptions))
-        return [state, health, enabled, weight, configured, fstate, dropped, subscribers]
+        late = CounterMetricFamily(
+            "maglev_probe_late_timeouts_retried",
+            "Probe timeouts retried instead of counted because the event loop ran them late (overload guard)",
+        )
+        late.add_metric([], checker.late_retried)
+        return [state, health, enabled, weight, configured, fstate, dropped, subscribers, late]
 
 
 class Metrics:

@@ -127,6 +127,7 @@ class HttpProbe(Probe):
         self.port = port
         self.source = source
         self.factory = factory or SocketFactory()
+        self.sockaddr = (str(address), port)  # numeric: connecting never resolves a name
         params = params or HttpParams()
         self.codes = params.response_codes
         self.body_re = re.compile(params.body.encode()) if params.body else None
@@ -152,7 +153,7 @@ class HttpProbe(Probe):
 
     async def check(self) -> ProbeResult:
         loop = asyncio.get_running_loop()
-        sock = await tcp_connect(loop, self.factory, self.address, self.port, self.source)
+        sock = await tcp_connect(loop, self.factory, self.address, self.port, self.source, self.sockaddr)
         conn = h11.Connection(h11.CLIENT)
         done = loop.create_future()
         reader = _ResponseReader(conn, done, self.body_re is not None, self.body_limit)

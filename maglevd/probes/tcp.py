@@ -32,10 +32,11 @@ class TcpProbe(Probe):
         self.send = params.send.encode() if params.send else b""
         self.expect = re.compile(params.expect.encode()) if params.expect else None
         self.read_limit = params.read_limit
+        self.sockaddr = (str(address), port)  # numeric: connecting never resolves a name
 
     async def check(self) -> ProbeResult:
         loop = asyncio.get_running_loop()
-        sock = await tcp_connect(loop, self.factory, self.address, self.port, self.source)
+        sock = await tcp_connect(loop, self.factory, self.address, self.port, self.source, self.sockaddr)
         try:
             if not self.send and self.expect is None:
                 return passed("L4OK", "connected")

@@ -50,6 +50,75 @@ class PlaybookRun:
     def failed(self) -> List[Dict[str, Any]]:
         return [entry["result"] for entry in self.entries if entry["status"] == "failed"]
 
+    def failed_entries(self) -> List[Dict[str, Any]]:
+        return [entry for entry in self.entries if entry["status"] == "failed"]
+
+    def changed_tasks(self) -> List[str]:
+        return [e["task"] for e in self.entries if e["status"] == "ok" and e["result"].get("changed")]
+
+    def text(self) -> str:
+        return self.stdout + self.stderr
+
+
+def run_ansible_playbook(
+    workdir: Path,
+    playbook: Any,
+    *,
+    inventory: Optional[str] = None,
+    extra_vars: Optional[Dict[str, Any]] = None,
+    check: bool = False,
+    diff: bool = False,
+    extra_args: List[str] = (),  # type: ignore[assignment]
+    timeout: float = 120,
+) -> PlaybookRun:
+    """The one way tests run ansible-playbook.
+
+    ``playbook`` is a path or a list of plays (written as JSON). ``inventory`` is the text of
+    an inventory file; without one the play runs on localhost with the local connection and
+    this checkout's venv Python. Every file lives under ``workdir`` (xdist-safe)."""
+    workdir = Path(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    index = len(list(workdir.glob("results-*.jsonl")))
+    log = workdir / ("results-%d.jsonl" % index)
+    if not isinstance(playbook, (str, Path)):
+        path = workdir / ("playbook-%d.json" % index)
+        path.write_text(json.dumps(playbook, indent=1))
+        playbook = path
+    env = dict(os.environ)
+    env.update(
+        ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS),
+        ANSIBLE_CALLBACK_PLUGINS=str(CALLBACKS),
+        ANSIBLE_CALLBACKS_ENABLED="result_log",
+        ANSIBLE_NOCOLOR="1",
+        ANSIBLE_RETRY_FILES_ENABLED="0",
+        ANSIBLE_HOST_KEY_CHECKING="0",
+        ANSIBLE_LOCAL_TEMP=str(workdir / "ansible-tmp"),
+        ANSIBLE_REMOTE_TEMP=str(workdir / "ansible-remote-tmp"),
+        RESULT_LOG=str(log),
+    )
+    command = [str(ANSIBLE_PLAYBOOK)]
+    if inventory is None:
+        command += ["-i", "localhost,", "-c", "local", "-e", "ansible_python_interpreter=%s" % PYTHON]
+    else:
+        inventory_file = workdir / ("inventory-%d.ini" % index)
+        inventory_file.write_text(inventory)
+        command += ["-i", str(inventory_file)]
+    if extra_vars:
+        vars_file = workdir / ("vars-%d.json" % index)
+        vars_file.write_text(json.dumps(extra_vars))
+        command += ["-e", "@%s" % vars_file]
+    command.append(str(playbook))
+    if check:
+        command.append("--check")
+    if diff:
+        command.append("--diff")
+    command.extend(extra_args)
+    proc = subprocess.run(
+        command, check=False, capture_output=True, text=True, env=env, timeout=timeout, cwd=str(workdir)
+    )
+    entries = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+    return PlaybookRun(proc.returncode, proc.stdout, proc.stderr, entries)
+
 
 def run_playbook(
     tmp_path: Path,
@@ -63,46 +132,10 @@ def run_playbook(
     timeout: float = 120,
 ) -> PlaybookRun:
     """Write ``tasks`` into a one-play playbook on localhost and run it."""
-    tmp_path = Path(tmp_path)
-    tmp_path.mkdir(parents=True, exist_ok=True)
-    index = len(list(tmp_path.glob("playbook-*.json")))
-    playbook = tmp_path / ("playbook-%d.json" % index)
-    log = tmp_path / ("results-%d.jsonl" % index)
     defaults = dict(module_defaults or {})
     if vpp is not None:
         group = defaults.setdefault("group/vpp.maglev.vpp", {})
         group.setdefault("api_socket", vpp.socket)
         group.setdefault("api_dir", vpp.api_dir)
     play = {"hosts": "localhost", "gather_facts": False, "module_defaults": defaults, "tasks": tasks}
-    playbook.write_text(json.dumps([play], indent=1))
-    env = dict(os.environ)
-    env.update(
-        ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS),
-        ANSIBLE_CALLBACK_PLUGINS=str(CALLBACKS),
-        ANSIBLE_CALLBACKS_ENABLED="result_log",
-        ANSIBLE_NOCOLOR="1",
-        ANSIBLE_RETRY_FILES_ENABLED="0",
-        ANSIBLE_LOCAL_TEMP=str(tmp_path / "ansible-tmp"),
-        ANSIBLE_REMOTE_TEMP=str(tmp_path / "ansible-remote-tmp"),
-        RESULT_LOG=str(log),
-    )
-    command = [
-        str(ANSIBLE_PLAYBOOK),
-        "-i",
-        "localhost,",
-        "-c",
-        "local",
-        "-e",
-        "ansible_python_interpreter=%s" % PYTHON,
-        str(playbook),
-    ]
-    if check:
-        command.append("--check")
-    if diff:
-        command.append("--diff")
-    command.extend(extra_args)
-    proc = subprocess.run(
-        command, check=False, capture_output=True, text=True, env=env, timeout=timeout, cwd=str(tmp_path)
-    )
-    entries = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
-    return PlaybookRun(proc.returncode, proc.stdout, proc.stderr, entries)
+    return run_ansible_playbook(tmp_path, [play], check=check, diff=diff, extra_args=extra_args, timeout=timeout)

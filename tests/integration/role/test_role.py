@@ -253,7 +253,7 @@ def test_install_reconfigure_and_remove(tmp_path, wheelhouse):
     broken = {"maglev": {**ICMP_CONFIG["maglev"], "backends": {"b1": {"address": "not-an-ip"}}}}
     run = run_playbook_file(tmp_path / "run3", playbook, {**variables, "maglevd_config": broken})
     assert not run.ok
-    failed = run.failed()
+    failed = run.failed_entries()
     assert failed and "Render maglev.yaml" in failed[0]["task"], run.stdout
     assert "not-an-ip" in str(failed[0]["result"]), failed[0]["result"]
     assert config.read_bytes() == before

@@ -6,14 +6,11 @@ from __future__ import annotations
 
 import copy
 import ipaddress
-import json
-import os
-import subprocess
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 from ansible_collections.vpp.maglev.plugins.module_utils import vppclient
-from ansible_helpers import ANSIBLE_PLAYBOOK, CALLBACKS, COLLECTIONS, PYTHON, ROOT, PlaybookRun
+from ansible_helpers import PYTHON, ROOT, PlaybookRun, run_ansible_playbook
 
 PROTOCOL_NAMES = {6: "tcp", 17: "udp", 255: "any"}
 DRIFT_PLAYBOOK = ROOT / "playbooks" / "drift.yml"
@@ -143,42 +140,10 @@ def run_with_inventory(
     diff: bool = False,
     timeout: float = 120,
 ) -> PlaybookRun:
-    """ansible-playbook with an inventory file (not localhost): ``playbook`` is a path or a
-    list of plays (written as JSON)."""
-    tmp_path = Path(tmp_path)
-    tmp_path.mkdir(parents=True, exist_ok=True)
-    index = len(list(tmp_path.glob("results-*.jsonl")))
-    log = tmp_path / ("results-%d.jsonl" % index)
-    if not isinstance(playbook, (str, Path)):
-        path = tmp_path / ("plays-%d.json" % index)
-        path.write_text(json.dumps(playbook, indent=1))
-        playbook = path
-    inventory_file = tmp_path / ("inventory-%d.ini" % index)
-    inventory_file.write_text(inventory)
-    env = dict(os.environ)
-    env.update(
-        ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS),
-        ANSIBLE_CALLBACK_PLUGINS=str(CALLBACKS),
-        ANSIBLE_CALLBACKS_ENABLED="result_log",
-        ANSIBLE_NOCOLOR="1",
-        ANSIBLE_RETRY_FILES_ENABLED="0",
-        ANSIBLE_HOST_KEY_CHECKING="0",
-        ANSIBLE_LOCAL_TEMP=str(tmp_path / "ansible-tmp"),
-        ANSIBLE_REMOTE_TEMP=str(tmp_path / "ansible-remote-tmp"),
-        RESULT_LOG=str(log),
+    """ansible-playbook with an inventory (not localhost): ``playbook`` is a path or a list of plays."""
+    return run_ansible_playbook(
+        tmp_path, playbook, inventory=inventory, extra_vars=extra_vars, check=check, diff=diff, timeout=timeout
     )
-    command = [str(ANSIBLE_PLAYBOOK), "-i", str(inventory_file), str(playbook)]
-    if extra_vars:
-        command += ["-e", json.dumps(extra_vars)]
-    if check:
-        command.append("--check")
-    if diff:
-        command.append("--diff")
-    proc = subprocess.run(
-        command, capture_output=True, text=True, env=env, timeout=timeout, cwd=str(tmp_path), check=False
-    )
-    entries = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
-    return PlaybookRun(proc.returncode, proc.stdout, proc.stderr, entries)
 
 
 def local_inventory(sim: Any, group: str = "lbs", host: str = "lb1") -> str:
