@@ -19,9 +19,14 @@ find_python() {
     return 1
 }
 
-# System tools the tests use: systemd-analyze (the role's unit file is verified with it).
-if ! command -v systemd-analyze >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq systemd >/dev/null
+# System tools the checks use: systemd-analyze (the role's unit file is verified with it) and
+# shellcheck (ansible-test sanity skips its shellcheck test without it).
+missing=""
+command -v systemd-analyze >/dev/null 2>&1 || missing="$missing systemd"
+command -v shellcheck >/dev/null 2>&1 || missing="$missing shellcheck"
+if [ -n "$missing" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    # shellcheck disable=SC2086  # word splitting is wanted: one package per word
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
 fi
 
 if [ ! -x .venv/bin/python ]; then
