@@ -20,7 +20,7 @@ find_python() {
 }
 
 # System tools the checks use: systemd-analyze (the role's unit file is verified with it) and
-# shellcheck (ansible-test sanity skips its shellcheck test without it).
+# the shellcheck tool (ansible-test sanity skips its shellcheck test without it).
 missing=""
 command -v systemd-analyze >/dev/null 2>&1 || missing="$missing systemd"
 command -v shellcheck >/dev/null 2>&1 || missing="$missing shellcheck"
