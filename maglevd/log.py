@@ -4,7 +4,8 @@
      "backend": "web1", "from": "unknown", "to": "up", "code": "L7OK"}
 
 Stable event names: starting, ready, stopping, backend-transition, frontend-transition,
-weight-change, operator-action, probe (debug), config-reload, config-reload-failed,
+weight-change, operator-action, probe (debug), probe-late (debug: a late timeout retried, not
+counted; schedule.py), config-reload, config-reload-failed,
 icmp-unavailable, event-subscriber-dropped, listener-error ... (docs/maglevd.md lists them).
 
 The same records are fanned out to event-stream subscribers that asked for logs; they may ask

@@ -10,7 +10,7 @@ mkdir -p "$out"
 "$root/.venv/bin/ansible-galaxy" collection build --output-path "$out" . >/dev/null
 tarball="$(ls "$out"/vpp-maglev-*.tar.gz)"
 log="$out/import.log"
-if ! CHECK_REQUIRED_TAGS=True "$root/.venv/bin/python" -m galaxy_importer.main "$tarball" >"$log" 2>&1; then
+if ! (cd "$out" && CHECK_REQUIRED_TAGS=True "$root/.venv/bin/python" -m galaxy_importer.main "$(basename "$tarball")") >"$log" 2>&1; then
     cat "$log"
     exit 1
 fi

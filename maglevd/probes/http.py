@@ -162,13 +162,13 @@ class HttpProbe(Probe):
             if self.tls is not None:
                 self.timeout_code = "L6TOUT"
                 try:
-                    transport, _ = await loop.create_connection(
+                    transport, _protocol = await loop.create_connection(
                         lambda: reader, sock=sock, ssl=self.tls, server_hostname=self.server_hostname
                     )
                 except (ssl.SSLError, ssl.CertificateError, OSError) as exc:
                     raise ProbeFailure("L6RSP", f"TLS handshake: {getattr(exc, 'reason', None) or exc}")
             else:
-                transport, _ = await loop.create_connection(lambda: reader, sock=sock)
+                transport, _protocol = await loop.create_connection(lambda: reader, sock=sock)
             self.timeout_code = "L7TOUT"
             transport.write(conn.send(self.request) + conn.send(h11.EndOfMessage()))
             await done

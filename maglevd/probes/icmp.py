@@ -75,7 +75,7 @@ class IcmpSocket:
     def send(self, address: IPAddress) -> Tuple[Tuple[str, int], asyncio.Future]:
         self._ensure_reader()
         assert self.loop is not None
-        for _ in range(0x10000):  # find a free sequence number for this address
+        for _attempt in range(0x10000):  # find a free sequence number for this address
             self.seq = (self.seq + 1) & 0xFFFF
             key = (str(address), self.seq)
             if key not in self.pending:

@@ -854,8 +854,11 @@ class VppClient:
         if reply.retval != 0:
             self.sticky_readable = False
             return {}
+        # Only the VIP lines matter here (src_ip_sticky, the exact table length): the AS lines
+        # ("<address> <n> buckets ...", 64,000 of them on a big LB) are dropped before parsing.
+        text = "\n".join(line for line in reply.reply.splitlines() if " buckets" not in line)
         result = {}
-        for record in parse_show_lb_vips(reply.reply):
+        for record in parse_show_lb_vips(text):
             if record.get("removed"):
                 continue
             result[VipKey.make(record["prefix"], record["protocol"], record["port"])] = record

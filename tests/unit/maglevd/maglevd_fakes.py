@@ -81,7 +81,7 @@ class ScriptProbe(Probe):
 
 async def until(predicate, spins: int = 10000) -> None:
     """Yield to the loop until predicate() holds (event-driven: no wall-clock sleeps)."""
-    for _ in range(spins):
+    for _spin in range(spins):
         if predicate():
             return
         await asyncio.sleep(0)

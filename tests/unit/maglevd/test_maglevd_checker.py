@@ -72,7 +72,7 @@ def test_adaptive_intervals_with_jitter():
 def test_initial_offsets_spread_and_jitter_bounds():
     rng = random.Random(3)
     check = hc(interval=1.0)
-    offsets = [initial_offset(check, rng, check.interval) for _ in range(1000)]
+    offsets = [initial_offset(check, rng, check.interval) for _sample in range(1000)]
     assert all(0 <= o < 1.0 for o in offsets)
     assert len(set(offsets)) == 1000  # no two first probes share a timestamp
     assert initial_offset(hc(type="static"), rng, 1.0) == 0.0  # static: no waiting
@@ -135,7 +135,7 @@ def test_pause_stops_probing_and_resume_restarts_in_unknown():
         assert not worker.running()  # the probe task is cancelled, not its results discarded
         calls = probe.calls
         probe.results.put_nowait(FAIL)
-        for _ in range(100):
+        for _round in range(100):
             await asyncio.sleep(0)
         assert probe.calls == calls and h.checker.states()["a"] is BackendState.PAUSED
         h.checker.resume("a")

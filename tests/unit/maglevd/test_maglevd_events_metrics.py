@@ -19,7 +19,7 @@ def test_stalled_subscriber_drops_and_is_told_where():
         bus.add_listener(seen.append)
         for i in range(100):
             bus.publish("backend-transition", backend="b", n=i)  # never waits
-        got = [live.get_nowait() for _ in range(100)]
+        got = [live.get_nowait() for _index in range(100)]
         stalled_events = []
         while (event := stalled.get_nowait()) is not None:
             stalled_events.append(event)

@@ -220,7 +220,7 @@ def test_icmp_echo(address):
         except IcmpUnavailable as exc:
             pytest.skip(str(exc))
         try:
-            results = [await IcmpProbe(address, 1.0, sock).run() for _ in range(3)]
+            results = [await IcmpProbe(address, 1.0, sock).run() for _attempt in range(3)]
         finally:
             sockets.close()
         return results
