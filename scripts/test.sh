@@ -10,16 +10,17 @@ bash scripts/setup.sh
 export PATH="$root/.venv/bin:$PATH"
 export ANSIBLE_COLLECTIONS_PATH="$root/.build/collections"
 
-echo "== ruff"
+step() { echo "== $1 ($(date +%T), ${SECONDS}s)"; }
+step ruff
 ruff check .
 ruff format --check .
-echo "== antsibull-changelog lint"
+step "antsibull-changelog lint"
 antsibull-changelog lint
-echo "== ansible-lint (production profile)"
+step "ansible-lint (production profile)"
 ansible-lint --profile production --offline
-echo "== ansible-test sanity"
+step "ansible-test sanity"
 bash scripts/sanity.sh
-echo "== galaxy-importer (built tarball)"
+step "galaxy-importer (built tarball)"
 bash scripts/galaxy-import.sh
-echo "== pytest"
+step "pytest"
 exec python -m pytest -p no:cacheprovider -n 2 "$@"
