@@ -12,13 +12,12 @@ from __future__ import annotations
 import contextlib
 import io
 import os
-import socket
 import time
 import traceback
 from typing import Any, Callable, Iterable, Iterator, List, Optional
 
 from ansible.module_utils.basic import missing_required_lib
-from ansible_collections.vpp.maglev.plugins.module_utils import vppclient
+from ansible_collections.vpp.maglev.plugins.module_utils import maglevd_client, vppclient
 from ansible_collections.vpp.maglev.plugins.module_utils.lbstate import (
     LbState,
     VipKey,
@@ -81,30 +80,28 @@ def vip_view(key: VipKey) -> Callable[[LbState], dict]:
     return view
 
 
-def maglevd_running(socket_path: str) -> bool:
-    """True when a maglevd control socket exists and accepts a connection.
-
-    TODO: when plugins/module_utils/maglevd_client.py lands, ask it which frontends maglevd
-    manages and refuse only those; until then a running maglevd protects every VIP."""
-    if not socket_path or not os.path.exists(socket_path):
-        return False
-    probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    probe.settimeout(1.0)
-    try:
-        probe.connect(socket_path)
-    except OSError:
-        return False
-    finally:
-        probe.close()
-    return True
-
-
 def maglevd_managed(module: Any, keys: Iterable[VipKey]) -> List[VipKey]:
-    """The VIPs among ``keys`` that a running maglevd manages."""
+    """The VIPs among ``keys`` that a running maglevd manages (its frontends' VIPs).
+
+    No socket, or nothing answering on it: no maglevd, nothing managed. A maglevd that answers
+    but cannot list its frontends protects every VIP: refusing is the safe way to be wrong."""
     keys = list(keys)
-    if not keys or not maglevd_running(module.params.get("maglevd_socket")):
+    socket_path = module.params.get("maglevd_socket")
+    if not keys or not socket_path or not os.path.exists(socket_path):
         return []
-    return keys
+    try:
+        frontends = maglevd_client.MaglevdClient(socket_path, timeout=5).frontends()
+    except maglevd_client.MaglevdUnavailable:
+        return []
+    except maglevd_client.MaglevdError:
+        return keys
+    managed = set()
+    for frontend in frontends:
+        try:
+            managed.add(VipKey.make(frontend["address"], frontend["protocol"], int(frontend["port"])))
+        except (KeyError, TypeError, ValueError):
+            return keys
+    return [key for key in keys if key in managed]
 
 
 def refuse_if_maglevd(module: Any, keys: Iterable[VipKey]) -> None:
