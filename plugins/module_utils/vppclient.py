@@ -38,8 +38,6 @@ import ipaddress
 import json
 import multiprocessing
 import os
-import socket
-import struct
 import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Tuple
@@ -52,9 +50,29 @@ from ansible_collections.vpp.maglev.plugins.module_utils.lbstate import (
     Vip,
     VipAttrs,
     VipKey,
-    intern_address,
 )
 from ansible_collections.vpp.maglev.plugins.module_utils.showparse import parse_show_lb_vips
+from ansible_collections.vpp.maglev.plugins.module_utils.vpp_errors import (
+    VPP_ERRORS,
+    MissingLibrary,
+    VppApplyError,
+    VppConnectionError,
+    VppError,
+    VppFeatureError,
+    VppReadError,
+    error_name,
+)
+from ansible_collections.vpp.maglev.plugins.module_utils.vpp_wire import (
+    _IP4_PAD,
+    _LAYOUTS,
+    _PACKERS,
+    _REPLY,
+    _REPLY_FIELDS,
+    _address,
+    _raw_address,
+    _raw_prefix,
+    _Wire,
+)
 
 try:
     from vpp_papi import VPPApiClient  # type: ignore[import-not-found]
@@ -85,58 +103,11 @@ REQUIRED_MESSAGES = (
 # Files an lb client needs in api_dir mode (reference §2.2); loading all ~200 is slow.
 API_FILES = ("memclnt.api.json", "vpe.api.json", "vlib.api.json", "lb.api.json")
 
-# VNET_API_ERROR_* codes the lb handlers return (reference §1.6).
-VPP_ERRORS = {
-    -1: "UNSPECIFIED",
-    -2: "INVALID_SW_IF_INDEX",
-    -6: "NO_SUCH_ENTRY",
-    -7: "INVALID_VALUE",
-    -70: "INVALID_MEMORY_SIZE",
-    -73: "INVALID_ARGUMENT",
-    -81: "VALUE_EXIST",
-    -97: "INVALID_ADDRESS_FAMILY",
-}
-
-
 # Requests in flight at once during apply (see VppClient.apply).
 PIPELINE_WINDOW = 64
 # Plans at least this long are applied on the direct path: pausing and restarting vpp_papi's
 # reader thread costs about a millisecond, vpp_papi's own path ~100 µs per op.
 DIRECT_MIN_OPS = 16
-
-# The direct path's wire formats. vpp_papi's socket transport frames every message with a
-# (0, length, 0) header. The layouts below are big-endian as VPP sends them; each is used only
-# when the connection's definition of that message has the CRC given here.
-_FRAME = struct.Struct(">QII")
-_REPLY = struct.Struct(">HIi")  # _vl_msg_id, context, retval: the head of every plain *_reply
-_REPLY_FIELDS = ["_vl_msg_id", "context", "retval"]
-_LAYOUTS = {
-    "lb_vip_details": ("0x1329ec9b", struct.Struct(">HIB16sBBHIBIHH")),
-    "lb_as_v2_details": ("0x90064aae", struct.Struct(">HIB16sBBHB16sBIBI")),
-}
-_IP4_PAD = bytes(12)
-# Requests the direct path packs itself: (CRC, layout after the _vl_msg_id/client_index/context
-# head, the arguments in wire order). Ops from the planner always give every argument; any
-# other call (an argument missing, a non-string address) is packed by vpp_papi.
-_PACKERS = {
-    "lb_add_del_as_v2": (
-        "0x2f1d3b0e",
-        struct.Struct(">HIIB16sBBHB16sBBB"),
-        ("pfx", "protocol", "port", "as_address", "weight", "is_del", "is_flush"),
-    ),
-    "lb_as_set_weight": (
-        "0x2d89bdbd",
-        struct.Struct(">HIIB16sBBHB16sBB"),
-        ("pfx", "protocol", "port", "as_address", "weight", "is_flush"),
-    ),
-    "lb_add_del_vip_v2": (
-        "0x7c520e0f",
-        struct.Struct(">HIIB16sBBHIBIHHIBB"),
-        ("pfx", "protocol", "port", "encap", "dscp", "type", "target_port", "node_port")
-        + ("new_flows_table_length", "src_ip_sticky", "is_del"),
-    ),
-    "lb_flush_vip": ("0x1063f819", struct.Struct(">HIIB16sBBH"), ("pfx", "protocol", "port")),
-}
 
 
 def _takes_away(op: Any) -> bool:
@@ -144,95 +115,6 @@ def _takes_away(op: Any) -> bool:
     stops serving; pipelining must not let a removal run while an earlier add may still fail."""
     kind = getattr(op, "kind", "")
     return kind in ("as_del", "vip_del", "vip_flush") or (kind == "as_weight" and getattr(op, "weight", 0) == 0)
-
-
-def error_name(retval: int) -> str:
-    return VPP_ERRORS.get(retval, "UNKNOWN_ERROR")
-
-
-class VppError(Exception):
-    """Base of every error this module raises; ``str()`` is the operator-facing message."""
-
-
-class MissingLibrary(VppError):
-    """vpp_papi cannot be imported (modules report it with missing_required_lib)."""
-
-    def __init__(self, library: str = "vpp_papi", error: Optional[BaseException] = None):
-        self.library = library
-        self.error = error
-        super().__init__("the Python library %s is required on the VPP host: %s" % (library, error))
-
-
-class VppConnectionError(VppError):
-    """The API socket is missing, refuses us, or the connection broke while reading."""
-
-    def __init__(self, message: str, api_socket: str = ""):
-        self.api_socket = api_socket
-        super().__init__(message)
-
-
-class VppFeatureError(VppError):
-    """VPP (or the API definitions given) lacks what the collection needs."""
-
-    def __init__(self, message: str, found: Optional[dict] = None, missing: Iterable[str] = ()):
-        self.found = found or {}
-        self.missing = list(missing)
-        super().__init__(message)
-
-
-VppTooOld = VppFeatureError
-
-
-class VppReadError(VppError):
-    """A read call (lb_conf_get, show_version, ...) returned a non-zero retval."""
-
-
-class VppApplyError(VppError):
-    """A write failed. ``applied`` went through, ``failed`` did not (or is in doubt when the
-    connection dropped), ``not_applied`` was never sent. Re-running the same task converges
-    because the next run plans from what VPP then holds."""
-
-    def __init__(
-        self,
-        failed: Any,
-        retval: Optional[int],
-        applied: List[Any],
-        not_applied: List[Any],
-        *,
-        dropped: bool = False,
-        detail: str = "",
-        position: Optional[int] = None,
-    ):
-        self.failed = failed
-        self.retval = retval
-        self.error = error_name(retval) if retval is not None else "CONNECTION_LOST"
-        self.applied = applied
-        self.not_applied = not_applied
-        self.dropped = dropped
-        if dropped:
-            what = "the connection to VPP was lost (%s); it is unknown whether this operation took effect" % (
-                detail or "no reply"
-            )
-        else:
-            what = "VPP returned %d (%s)" % (retval, self.error)
-        total = len(applied) + 1 + len(not_applied)
-        number = len(applied) + 1 if position is None else position + 1
-        super().__init__(
-            "operation %d of %d failed: %s: %s; %d applied, %d not applied; "
-            "re-running the task converges from what VPP now holds"
-            % (number, total, failed, what, len(applied), len(not_applied))
-        )
-
-    def to_dict(self) -> dict:
-        """JSON-safe context for fail_json / maglevd logs."""
-        return {
-            "failed_op": str(self.failed),
-            "retval": self.retval,
-            "error": self.error,
-            "connection_lost": self.dropped,
-            "applied": [str(op) for op in self.applied],
-            "not_applied": [str(op) for op in self.not_applied],
-        }
 
 
 @dataclass
@@ -355,155 +237,6 @@ def _dump_byte(value: int) -> int:
     an x86 VPP sends ``byte << 24``; accept a correctly encoded small value too."""
     value = int(value)
     return value >> 24 if value > 0xFF else value
-
-
-def _raw_prefix(pfx: Any) -> Tuple[int, bytes, int]:
-    """(af, 16-byte un, len) of a prefix vpp_papi decoded (an ip_interface: address as sent)."""
-    if hasattr(pfx, "ip"):
-        return (*_raw_address(pfx.ip), pfx.network.prefixlen)
-    return (*_raw_address(pfx.network_address), pfx.prefixlen)
-
-
-def _raw_address(address: Any) -> Tuple[int, bytes]:
-    """(af, 16-byte un) of an address vpp_papi decoded, as VPP sends it (IPv4 zero-padded)."""
-    if address.version == 4:
-        return 0, address.packed + _IP4_PAD
-    return 1, address.packed
-
-
-def _pack_address(text: str) -> Tuple[int, bytes]:
-    """vpp_papi's format_vl_api_address_t on the wire: IPv6 if inet_pton takes it, else IPv4."""
-    try:
-        return 1, socket.inet_pton(socket.AF_INET6, text)
-    except OSError:
-        return 0, socket.inet_pton(socket.AF_INET, text) + _IP4_PAD
-
-
-def _address(af: int, un: bytes) -> Any:
-    """The interned ipaddress object of a raw vl_api_address_t."""
-    return intern_address(ipaddress.IPv6Address(un) if af else ipaddress.IPv4Address(un[:4]))
-
-
-class _Wire:
-    """The API socket, framed by hand while vpp_papi's reader thread is paused (see
-    VppClient._direct): one recv for many messages, one sendall per batch of requests.
-    Socket errors (OSError, TimeoutError on the transport's read timeout) reach the caller."""
-
-    def __init__(self, papi: Any, ids: Dict[str, int], packable: Iterable[str] = ()) -> None:
-        self.papi = papi
-        self.ids = ids  # message name -> id in this connection's table
-        self.packable = {name: _PACKERS[name] for name in packable}
-        self.wire_args: Dict[Any, tuple] = {}  # address/prefix text -> its wire fields
-        self.sock = papi.transport.socket
-        self.client_index = papi.transport.socket_index
-        self.buf = bytearray()
-        self.pos = 0
-        self.out: List[bytes] = []
-        self.doing = "a bulk operation"  # what a lost connection interrupted
-
-    def queue(self, name: str, context: int, kwargs: dict) -> None:
-        """Pack one request for the next flush(): with struct when _PACKERS knows it, else
-        with vpp_papi's serializer (which also raises its usual errors for bad values)."""
-        payload = None
-        packer = self.packable.get(name)
-        if packer is not None:
-            try:
-                payload = self._pack(name, packer, context, kwargs)
-            except (KeyError, TypeError, ValueError, AttributeError, OSError, struct.error):
-                payload = None
-        if payload is None:
-            args = dict(kwargs)
-            args["_vl_msg_id"] = self.ids[name]
-            args["client_index"] = self.client_index
-            args["context"] = context
-            payload = self.papi.messages[name].pack(args)
-        self.out.append(_FRAME.pack(0, len(payload), 0))
-        self.out.append(payload)
-
-    def _pack(self, name: str, packer: tuple, context: int, kwargs: dict) -> Optional[bytes]:
-        fields = packer[2]
-        if len(kwargs) != len(fields):
-            return None
-        values: list = [self.ids[name], self.client_index, context]
-        cache = self.wire_args
-        for key in fields:
-            value = kwargs[key]
-            if key == "pfx" or key == "as_address":
-                wire = cache.get(value)
-                if wire is None:
-                    if key == "pfx":
-                        text, length = value.split("/")
-                        wire = cache[value] = (*_pack_address(text), int(length))
-                    else:
-                        wire = cache[value] = _pack_address(value)
-                values.extend(wire)
-            else:
-                values.append(int(value))
-        return packer[1].pack(*values)
-
-    def flush(self) -> None:
-        if self.out:
-            data = b"".join(self.out)
-            self.out = []
-            self.sock.sendall(data)
-
-    def next(self) -> int:
-        """The offset in ``self.buf`` of the next message (valid until the next call)."""
-        buf = self.buf
-        while True:
-            pos = self.pos
-            if len(buf) - pos >= 16:
-                end = pos + 16 + int.from_bytes(buf[pos + 8 : pos + 12], "big")
-                if len(buf) >= end:
-                    self.pos = end
-                    return pos + 16
-            if pos:
-                del buf[:pos]
-                self.pos = 0
-            chunk = self.sock.recv(1 << 18)
-            if not chunk:
-                raise ConnectionResetError("VPP closed the API socket")
-            buf += chunk
-
-    def message(self, start: int) -> bytes:
-        """The whole message starting at ``start`` (after next())."""
-        return bytes(self.buf[start : self.pos])
-
-    def idle(self) -> bool:
-        """Nothing unread: the stream is at a message boundary for vpp_papi's reader."""
-        return self.pos == len(self.buf)
-
-    def call(self, name: str, **kwargs: Any) -> Any:
-        """One request and its reply, decoded by vpp_papi (for the few non-bulk calls)."""
-        self.doing = name
-        context = self.papi.get_context()
-        self.queue(name, context, kwargs)
-        self.flush()
-        while True:
-            reply = self.papi.decode_incoming_msg(self.message(self.next()))
-            if getattr(reply, "context", None) == context:
-                return reply
-
-    def dump(self, name: str, details: str, **kwargs: Any) -> List[tuple]:
-        """The rows of a dump as ``_LAYOUTS[details]`` tuples. Like vpp_papi, a control_ping
-        with the same context follows the request; its reply ends the stream."""
-        layout = _LAYOUTS[details][1]
-        self.doing = name
-        context = self.papi.get_context()
-        self.queue(name, context, kwargs)
-        self.queue("control_ping", context, {})
-        self.flush()
-        details_id, end_id = self.ids[details], self.ids["control_ping_reply"]
-        unpack = layout.unpack_from
-        buf = self.buf
-        rows = []
-        while True:
-            start = self.next()
-            msg_id = (buf[start] << 8) | buf[start + 1]
-            if msg_id == details_id:
-                rows.append(unpack(buf, start))
-            elif msg_id == end_id and _REPLY.unpack_from(buf, start)[1] == context:
-                return rows
 
 
 class VppClient:
@@ -1045,3 +778,19 @@ class VppClient:
                 raise VppApplyError(op, reply.retval, ops[:done], ops[done + 1 :])
             done += 1
         return ApplyResult(applied=ops, calls=done)
+
+
+# Re-exported: callers catch these as vppclient.<name>.
+__all__ = [
+    "VPP_ERRORS",
+    "ApplyResult",
+    "MissingLibrary",
+    "VppApplyError",
+    "VppClient",
+    "VppConnectionError",
+    "VppError",
+    "VppFeatureError",
+    "VppReadError",
+    "connect",
+    "error_name",
+]
