@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Run every benchmark (after scripts/setup.sh). Each prints its figures, the baseline it
+# measured in the same run, and the issue's target. Not part of the test command: speed is
+# measured here, never asserted in tests.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+bash scripts/setup.sh >/dev/null
+export PYTHONPATH="$root/.build/collections"
+export ANSIBLE_COLLECTIONS_PATH="$root/.build/collections"
+export PATH="$root/.venv/bin:$PATH"
+for bench in bench_planner bench_vppsim bench_probes bench_failover bench_state; do
+    echo "===== bench/$bench.py"
+    python "bench/$bench.py"
+done
