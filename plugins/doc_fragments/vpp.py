@@ -54,3 +54,17 @@ options:
     type: bool
     default: false
 """
+
+    # Attributes every module that talks to VPP's API shares (vpp.maglev.vpp.attributes).
+    ATTRIBUTES = r"""
+attributes:
+  platform:
+    support: full
+    platforms: VPP host (Linux)
+    description: Runs on the VPP host and talks to VPP's API socket.
+  action_group:
+    support: full
+    membership:
+      - vpp.maglev.vpp
+    description: Use C(group/vpp.maglev.vpp) in C(module_defaults) to set the connection options once.
+"""

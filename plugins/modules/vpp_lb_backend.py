@@ -89,6 +89,7 @@ options:
     default: 0.0
 extends_documentation_fragment:
   - vpp.maglev.vpp
+  - vpp.maglev.vpp.attributes
   - vpp.maglev.vpp.maglevd
 attributes:
   check_mode:
@@ -97,15 +98,6 @@ attributes:
   diff_mode:
     support: full
     description: One diff block for the VIP.
-  platform:
-    support: full
-    platforms: VPP host (Linux)
-    description: Runs on the VPP host and talks to VPP's API socket.
-  action_group:
-    support: full
-    membership:
-      - vpp.maglev.vpp
-    description: Use C(group/vpp.maglev.vpp) in C(module_defaults) to set the connection options once.
 notes:
   - Removing a backend that is already absent, or from a VIP that does not exist, reports no change.
     Every other state fails clearly when the VIP does not exist.

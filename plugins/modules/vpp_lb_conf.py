@@ -36,6 +36,7 @@ options:
     type: int
 extends_documentation_fragment:
   - vpp.maglev.vpp
+  - vpp.maglev.vpp.attributes
 attributes:
   check_mode:
     support: full
@@ -43,15 +44,6 @@ attributes:
   diff_mode:
     support: full
     description: One diff block for the lb conf.
-  platform:
-    support: full
-    platforms: VPP host (Linux)
-    description: Runs on the VPP host and talks to VPP's API socket.
-  action_group:
-    support: full
-    membership:
-      - vpp.maglev.vpp
-    description: Use C(group/vpp.maglev.vpp) in C(module_defaults) to set the connection options once.
 seealso:
   - module: vpp.maglev.vpp_lb_info
   - module: vpp.maglev.vpp_lb_frontend

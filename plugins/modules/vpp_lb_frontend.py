@@ -116,6 +116,7 @@ options:
     default: false
 extends_documentation_fragment:
   - vpp.maglev.vpp
+  - vpp.maglev.vpp.attributes
   - vpp.maglev.vpp.maglevd
 attributes:
   check_mode:
@@ -124,15 +125,6 @@ attributes:
   diff_mode:
     support: full
     description: One diff block for the VIP (its attributes and backends, one per line).
-  platform:
-    support: full
-    platforms: VPP host (Linux)
-    description: Runs on the VPP host and talks to VPP's API socket.
-  action_group:
-    support: full
-    membership:
-      - vpp.maglev.vpp
-    description: Use C(group/vpp.maglev.vpp) in C(module_defaults) to set the connection options once.
 seealso:
   - module: vpp.maglev.vpp_lb_backend
   - module: vpp.maglev.vpp_lb_info

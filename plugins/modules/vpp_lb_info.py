@@ -19,6 +19,7 @@ description:
   - Read-only; never changes VPP.
 extends_documentation_fragment:
   - vpp.maglev.vpp
+  - vpp.maglev.vpp.attributes
 attributes:
   check_mode:
     support: full
@@ -26,15 +27,6 @@ attributes:
   diff_mode:
     support: none
     description: Nothing changes, so there is nothing to diff.
-  platform:
-    support: full
-    platforms: VPP host (Linux)
-    description: Runs on the VPP host and talks to VPP's API socket.
-  action_group:
-    support: full
-    membership:
-      - vpp.maglev.vpp
-    description: Use C(group/vpp.maglev.vpp) in C(module_defaults) to set the connection options once.
 seealso:
   - module: vpp.maglev.vpp_lb_state
 """
