@@ -298,29 +298,20 @@ class Checker:
                 changed.append(name)
         for listener in self.probe_listeners:
             listener(names, worker.type, result)
-        if logs.enabled(logging.DEBUG):
-            logs.event(
-                "probe",
-                logging.DEBUG,
-                backends=names,
-                address=worker.key[0],
-                type=worker.type,
-                ok=result.ok,
-                code=result.code,
-                detail=result.detail,
-                duration=round(result.duration, 6),
-            )
-        if self.bus.wants("probe"):
-            self.bus.publish(
-                "probe",
-                backends=names,
-                address=worker.key[0],
-                type=worker.type,
-                ok=result.ok,
-                code=result.code,
-                detail=result.detail,
-                duration=result.duration,
-            )
+        logged, published = logs.enabled(logging.DEBUG), self.bus.wants("probe")
+        if logged or published:  # both are off on the hot path unless someone asked
+            fields = {
+                "backends": names,
+                "address": worker.key[0],
+                "type": worker.type,
+                "ok": result.ok,
+                "code": result.code,
+                "detail": result.detail,
+            }
+            if logged:
+                logs.event("probe", logging.DEBUG, duration=round(result.duration, 6), **fields)
+            if published:
+                self.bus.publish("probe", duration=result.duration, **fields)
         if changed:
             self._update_frontends(self._affected(changed))
         return healths
