@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import tempfile
 import time
 from typing import Any, Dict
@@ -197,6 +198,7 @@ def ms(value: float) -> str:
 
 
 def main() -> None:
+    logging.basicConfig(level=logging.ERROR)  # the restore's expected vpp-disconnect warning is not a result
     parser = argparse.ArgumentParser()
     parser.add_argument("--samples", type=int, default=200)
     args = parser.parse_args()
