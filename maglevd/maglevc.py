@@ -367,6 +367,7 @@ def render_healthchecks(data: List[Dict[str, Any]]) -> str:
 
 
 def render_kv(data: Any, indent: str = "") -> str:
+    """YAML-like: a list item that is a mapping gets one "- " on its first key, the rest align."""
     if isinstance(data, dict):
         lines = []
         for key, value in data.items():
@@ -377,13 +378,25 @@ def render_kv(data: Any, indent: str = "") -> str:
                 lines.append(f"{indent}{key}: {value}")
         return "\n".join(lines)
     if isinstance(data, list):
-        return "\n".join(render_kv(v, indent + "- ") if isinstance(v, dict) else f"{indent}- {v}" for v in data)
+        items = []
+        for value in data:
+            if isinstance(value, (dict, list)) and value:
+                # the indent string must not carry the dash: it would repeat on every line below
+                body = render_kv(value, indent + "  ")
+                items.append(f"{indent}- {body[len(indent) + 2 :]}")
+            else:
+                items.append(f"{indent}- {value}")
+        return "\n".join(items)
     return f"{indent}{data}"
 
 
 def render_event(e: Dict[str, Any]) -> str:
     when = time.strftime("%H:%M:%S", time.localtime(e.get("time") or time.time()))
     kind = e.get("type")
+    if e.get("replay"):  # the state when the watch started, not a change: say so, no "up -> up"
+        what = f"backend {e['backend']}" if kind == "backend-transition" else f"frontend {e.get('frontend')}"
+        code = f", {e['code']}" if e.get("code") else ""
+        return f"{when} {what} is {e['to']} (current state{code})"
     if kind == "backend-transition":
         return f"{when} backend {e['backend']} {e['from']} -> {e['to']} ({e.get('code', '')})"
     if kind == "frontend-transition":

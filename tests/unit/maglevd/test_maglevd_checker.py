@@ -297,6 +297,68 @@ def test_yaml_enabled_change_wins_on_reload():
     run(go())
 
 
+# -- reload races (reliability scenario #33) ------------------------------------------------------
+
+
+def test_reload_race_answer_pending_for_a_removed_backend_is_dropped():
+    """The probe's answer is in but the worker has not run when the reload removes the backend."""
+
+    async def go():
+        h = Harness(make_config({"a": "10.0.0.1", "b": "10.0.0.2"}))
+        delivered = []
+        h.checker.probe_listeners.append(lambda names, type_, result: delivered.append((names, result.code)))
+        await h.checker.start()
+        await until(lambda: len(h.probes) == 2 and all(p.calls == 1 for p in h.probes.values()))
+        old_probe = h.probes["10.0.0.1"]
+        task = h.checker._worker_of("a").task
+        old_probe.results.put_nowait(FAIL)  # the answer is queued; the worker resumes only later
+        h.checker.apply_config(make_config({"b": "10.0.0.2"}))
+        await asyncio.gather(task, return_exceptions=True)
+        assert task.cancelled()
+        removed = (h.checker.states()["a"], h.transitions("a"), list(delivered))
+        # host removed before its first check, then added back: it starts over and is probed
+        h.checker.apply_config(make_config({"a": "10.0.0.1", "b": "10.0.0.2"}))
+        await until(lambda: h.probes["10.0.0.1"] is not old_probe and h.probes["10.0.0.1"].calls == 1)
+        h.probes["10.0.0.1"].results.put_nowait(PASS)
+        await until(lambda: h.checker.states()["a"] is BackendState.UP)
+        await h.checker.stop()
+        return h, removed
+
+    h, (state, transitions, delivered) = run(go())
+    assert state is BackendState.REMOVED
+    assert transitions == [("unknown", "removed")]  # never "down" from the stale answer
+    assert delivered == []
+    assert h.transitions("a") == [("unknown", "removed"), ("unknown", "up")]
+
+
+def test_reload_race_answer_for_the_old_address_does_not_reach_a_readdressed_backend():
+    """Two names share one probe; a reload moves one away while the shared probe is answering."""
+
+    async def go():
+        h = Harness(make_config({"a": "10.0.0.1", "twin": "10.0.0.1"}))
+        delivered = []
+        h.checker.probe_listeners.append(lambda names, type_, result: delivered.append((names, result.code)))
+        await h.checker.start()
+        shared = h.probes["10.0.0.1"]
+        await until(lambda: shared.calls == 1)
+        shared.results.put_nowait(PASS)
+        await until(lambda: shared.calls == 2)  # both up; the next shared probe is in flight
+        shared.results.put_nowait(FAIL)  # its answer is queued; the worker resumes only later
+        summary = h.checker.apply_config(make_config({"a": "10.0.0.9", "twin": "10.0.0.1"}))
+        await until(lambda: len(delivered) == 2)
+        await until(lambda: "10.0.0.9" in h.probes and h.probes["10.0.0.9"].calls == 1)
+        health = h.checker.get_health("a")
+        a_after = (health.state, health.last_code, health.counter)
+        await h.checker.stop()
+        return h, summary, delivered, a_after
+
+    h, summary, delivered, (state, code, counter) = run(go())
+    assert summary["readdressed"] == ["a"]
+    assert delivered == [(["a", "twin"], "L7OK"), (["twin"], "L4CON")]
+    assert state is BackendState.UP and code == "L7OK"  # untouched by the old address's failure
+    assert counter == h.checker.get_health("twin").counter + 1
+
+
 # -- icmp without privilege ---------------------------------------------------------------------
 
 
