@@ -13,6 +13,7 @@ Runs before any host is contacted:
 
 from __future__ import annotations
 
+import os
 from typing import Any, Optional
 
 from ansible.errors import AnsibleActionFail, AnsibleError
@@ -67,7 +68,13 @@ class ActionModule(ActionBase):
         try:
             return self._find_needle("files", src)
         except AnsibleError as exc:
-            raise AnsibleActionFail("src: %s" % exc.message)
+            # A path given with -e or in an AWX job template (drift.yml's maglev_config_src) is
+            # meant relative to where ansible-playbook runs (an AWX project's root), but Ansible
+            # searches next to the playbook, which for vpp.maglev.drift is in the collection.
+            here = os.path.join(os.getcwd(), src)
+            if not os.path.isabs(src) and os.path.isfile(here):
+                return here
+            raise AnsibleActionFail("src: %s Nor in the working directory: %s" % (exc.message.rstrip(), here))
 
     def _offline(self, result: dict, state: str, config: Any, params: dict) -> dict:
         """rendered / parsed: computed here; no connection is opened."""

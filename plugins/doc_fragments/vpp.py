@@ -26,7 +26,7 @@ options:
     type: path
   timeout:
     description:
-      - Seconds to wait for VPP to accept the connection and for each reply.
+      - Seconds to wait for VPP to accept the connection and for each reply; must be above 0.
     type: float
     default: 10.0
 requirements:

@@ -123,6 +123,12 @@ def vpp_session(module: Any) -> Iterator[vppclient.VppClient]:
     to stdout (e.g. 'REPLY MISMATCH') is captured so it cannot corrupt the module's JSON."""
     captured = io.StringIO()
     params = module.params
+    # vpp_papi would take a timeout of 0 or below and fail later with a message about its
+    # reader thread; say what is wrong with the option instead.
+    if not params["timeout"] > 0:
+        module.fail_json(
+            msg="timeout: %s is not allowed; give the seconds to wait for VPP, above 0" % params["timeout"]
+        )
     failure: Optional[dict] = None
     try:
         with contextlib.redirect_stdout(captured):

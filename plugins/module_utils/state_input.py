@@ -21,7 +21,7 @@ from .desired import assumed_states, desired_state
 from .disruption import plan_disruption
 from .lbstate import PROTOCOLS, LbState, VipKey
 from .planner import plan as make_plan
-from .showparse import parse_lb_state
+from .showparse import parse_show_lb_vips, records_to_state
 from .views import state_to_config, state_to_dict
 from .weights import BackendState
 
@@ -239,8 +239,24 @@ def running_state(params: Mapping[str, Any]) -> LbState:
         except config_mod.ConfigError as exc:
             raise InputError(config_failure(exc, "running_state")["msg"])
     if params.get("running_config"):
-        return parse_lb_state(params["running_config"])
+        return running_config_state(params["running_config"])
     return LbState()
+
+
+def running_config_state(text: str) -> LbState:
+    """`show lb vips verbose` text -> LbState. Text in which no VIP section can be found
+    fails instead of meaning "no VIP": plain `show lb vips` (no [index] in its VIP lines) or
+    the wrong command's output would otherwise parse silently into an empty LB."""
+    try:
+        records = parse_show_lb_vips(text)
+    except ValueError as exc:
+        raise InputError("running_config: %s" % exc)
+    if not records and text.strip():
+        raise InputError(
+            "running_config: no VIP found in the text; expected the output of 'show lb vips verbose' "
+            "(each VIP starts with a line like 'ip4-gre4 [0] 192.0.2.1/32'; plain 'show lb vips' is not enough)"
+        )
+    return records_to_state(records)
 
 
 def plan_result(the_plan: Any, estimate_disruption: bool) -> dict:
@@ -304,7 +320,7 @@ def parse(params: Mapping[str, Any]) -> dict:
     text = params.get("running_config")
     if not text:
         raise InputError("running_config: the text of 'show lb vips verbose' is required for state parsed")
-    return {"changed": False, "parsed": state_to_config(parse_lb_state(text))}
+    return {"changed": False, "parsed": state_to_config(running_config_state(text))}
 
 
 def gathered(current: LbState) -> dict:

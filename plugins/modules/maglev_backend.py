@@ -273,8 +273,6 @@ def run(module: AnsibleModule, client: Any) -> Dict[str, Any]:
 
     overrides: Dict[Tuple[str, str], int] = {}
     if params["weight"] is not None:
-        if not 0 <= params["weight"] <= 100:
-            module.fail_json(msg="weight must be 0-100, got %d" % params["weight"])
         frontend = frontends.get(params["frontend"])
         if frontend is None:
             module.fail_json(
@@ -385,6 +383,13 @@ def main() -> None:
         supports_check_mode=True,
     )
     params = module.params
+    # Bad input fails before maglevd is contacted.
+    if params["weight"] is not None and not 0 <= params["weight"] <= 100:
+        module.fail_json(msg="weight: %d is out of range 0..100" % params["weight"])
+    if not params["timeout"] > 0:
+        module.fail_json(
+            msg="timeout: %s is not allowed; give the seconds to wait for maglevd, above 0" % params["timeout"]
+        )
     try:
         client = maglevd_client.MaglevdClient(
             params["maglevd_socket"], server=params["server"], token=params["token"], timeout=params["timeout"]

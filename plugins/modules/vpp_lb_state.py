@@ -35,7 +35,9 @@ options:
   src:
     description:
       - Path of a C(maglev.yaml) on the controller, read and validated by the action plugin
-        (relative paths are searched like the C(template) module's C(src)).
+        (relative paths are searched like the C(template) module's C(src), then in the
+        directory C(ansible-playbook) runs in, so a path given to a playbook of this collection
+        with C(-e) or in an AWX job template is relative to that directory or project).
       - Mutually exclusive with O(config).
     type: path
   state:

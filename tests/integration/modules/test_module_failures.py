@@ -109,3 +109,33 @@ def test_vpp_error_mid_apply_names_the_op_and_the_error(tmp_path, vppsim):
     # and the error says so (nothing that removes or zeroes an AS rides along; see vppclient).
     assert len(result["applied"]) == 5 and result["not_applied"] == []
     assert json.dumps(result)  # JSON-clean: nothing vpp_papi printed leaked into it
+
+
+def test_a_timeout_of_zero_or_less_names_the_option(tmp_path, vppsim):
+    tasks = [
+        {name: dict(args, timeout=timeout)}
+        for timeout in (0, -1)
+        for task in ALL_MODULES + [{"vpp.maglev.vpp_lb_state": {"state": "gathered"}}]
+        for name, args in task.items()
+    ]
+    run = run_playbook(tmp_path, failing(tasks), vpp=vppsim)
+    assert [entry["status"] for entry in run.entries] == ["failed"] * 10, run.stdout
+    for result, timeout in zip(run.results, [0.0] * 5 + [-1.0] * 5):
+        assert result["msg"] == "timeout: %s is not allowed; give the seconds to wait for VPP, above 0" % timeout
+    assert vppsim.stats()["total"] == 0
+
+
+def test_maglev_backend_checks_its_input_before_contacting_maglevd(tmp_path):
+    # No maglevd runs on this socket: the input errors must come first.
+    socket = str(tmp_path / "maglevd.sock")
+    common = {"name": ["b1"], "maglevd_socket": socket}
+    tasks = [
+        {"vpp.maglev.maglev_backend": dict(common, frontend="web", pool="primary", weight=500)},
+        {"vpp.maglev.maglev_backend": dict(common, state="paused", timeout=0)},
+        {"vpp.maglev.maglev_backend": dict(common, state="paused")},
+    ]
+    run = run_playbook(tmp_path, failing(tasks))
+    weight, timeout, no_daemon = (result["msg"] for result in run.results)
+    assert weight == "weight: 500 is out of range 0..100"
+    assert timeout == "timeout: 0.0 is not allowed; give the seconds to wait for maglevd, above 0"
+    assert no_daemon.startswith("maglevd on %s: " % socket), no_daemon

@@ -103,3 +103,27 @@ def test_overridden_drift_reports_unknown_vips_unless_protected(tmp_path, vppsim
         drift_protected=["198.51.100.7/32"],
     )
     assert protected.ok, protected.stdout
+
+
+@pytest.mark.parametrize("playbook", ["vpp.maglev.drift", [{"ansible.builtin.import_playbook": "vpp.maglev.drift"}]])
+def test_relative_config_src_is_found_in_the_working_directory(tmp_path, vppsim, playbook):
+    # As documented for the command line and AWX (whose jobs run in the project's root):
+    # maglev_config_src: files/maglev.yaml, with the playbook in the collection, not next to it.
+    project = tmp_path / "project"
+    (project / "files").mkdir(parents=True)
+    (project / "files" / "maglev.yaml").write_text(yaml.safe_dump(BASE_CONFIG))
+    extra_vars = {"drift_hosts": "lbs", "maglev_config_src": "files/maglev.yaml"}
+    run = run_with_inventory(project, playbook, local_inventory(vppsim), extra_vars=extra_vars)
+    assert run.ok, run.stdout
+    status, result = task_result(run, "Compare VPP with the desired state (check mode, diff)")
+    assert status == "ok" and result["changed"]  # an empty VPP differs from the config
+    assert result["summary"]["vips_added"] == len(BASE_CONFIG["maglev"]["frontends"])
+    assert writes(vppsim) == 0
+
+    missing = run_with_inventory(
+        project, playbook, local_inventory(vppsim), extra_vars=dict(extra_vars, maglev_config_src="files/nope.yaml")
+    )
+    status, result = task_result(missing, "Compare VPP with the desired state (check mode, diff)")
+    assert status == "failed"
+    assert result["msg"].startswith("src: Could not find or access 'files/nope.yaml'")
+    assert result["msg"].endswith("Nor in the working directory: %s" % (project / "files" / "nope.yaml"))

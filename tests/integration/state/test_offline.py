@@ -166,3 +166,28 @@ def test_filters_in_a_playbook(tmp_path):
     )
     assert [entry["status"] for entry in run.entries] == ["ok", "ok", "failed"], run.stdout
     assert "states.nobody: no backend nobody" in run.entries[2]["result"]["msg"]
+
+
+# What vppsim (like VPP) answers to plain `show lb vips`: no [index], no AS lines.
+PLAIN_SHOW_TEXT = (
+    "ip4-gre4 192.0.2.10/32 new_size:1024 #as:2  protocol:6 port:80 \nip4-l3dsr 192.0.2.20/32 new_size:1024 #as:1\n"
+)
+
+
+def test_running_config_that_is_not_show_lb_vips_verbose_fails(tmp_path):
+    run = run_with_inventory(
+        tmp_path,
+        play(
+            task("parsed", state="parsed", running_config=PLAIN_SHOW_TEXT),
+            task("rendered", state="rendered", config=BASE_CONFIG, running_config=PLAIN_SHOW_TEXT),
+        ),
+        UNREACHABLE_INVENTORY,
+    )
+    results = by_name(run)
+    assert set(results) == {"parsed", "rendered"}, run.stdout
+    for status, result in results.values():
+        assert status == "failed"
+        assert result["msg"].startswith(
+            "running_config: no VIP found in the text; expected the output of 'show lb vips verbose'"
+        )
+    assert "UNREACHABLE" not in run.stdout

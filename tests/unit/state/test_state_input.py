@@ -158,4 +158,29 @@ def test_render_guard_and_parse():
     assert ok["summary"]["ases_removed"] == 2
     with pytest.raises(state_input.InputError):
         state_input.parse({"running_config": ""})
-    assert state_input.parse({"running_config": "nothing here\n"})["parsed"]["maglev"]["frontends"] == {}
+
+
+# Plain `show lb vips` (no [index]: format_lb_vip, not format_lb_vip_detailed) and text from the
+# wrong command hold no VIP section: an error, not an empty LB to commit as a baseline.
+@pytest.mark.parametrize(
+    "text",
+    ["nothing here\n", " ip4-gre4 192.0.2.10/32 new_size:1024 #as:2\n   protocol:6 port:80\n"],
+)
+def test_running_config_without_a_vip_section_is_an_error(text):
+    for call in (
+        lambda: state_input.parse({"running_config": text}),
+        lambda: state_input.render(parsed(), {"running_config": text}),
+    ):
+        with pytest.raises(state_input.InputError, match=r"^running_config: no VIP found .*show lb vips verbose"):
+            call()
+
+
+def test_running_config_with_a_bad_prefix_names_the_option():
+    with pytest.raises(state_input.InputError, match=r"^running_config: show lb vips: bad VIP prefix 'foo/32'"):
+        state_input.parse({"running_config": " ip4-gre4 [0] foo/32\n"})
+
+
+def test_running_config_of_a_vip_parses():
+    text = " ip4-gre4 [0] 192.0.2.10/32\n   new_size:1024\n   protocol:6 port:80\n   #as:1\n     10.0.0.1 1024 buckets   0 flows  dpo:5 used\n"
+    frontends = state_input.parse({"running_config": text})["parsed"]["maglev"]["frontends"]
+    assert [fe["address"] for fe in frontends.values()] == ["192.0.2.10/32"]
