@@ -208,7 +208,7 @@ def parse(words: List[str]) -> Tuple[str, Dict[str, str], List[str]]:
         consumed.append(word)
         index += 1
     if node.run is None:
-        options = ", ".join(n.word for n in node.children)
+        options = ", ".join(n.word if n.kind is None or not n.help else f"{n.word} ({n.help})" for n in node.children)
         raise UsageError(f"incomplete command {' '.join(consumed)!r}: expected {options}")
     return node.run, values, []
 
@@ -390,6 +390,19 @@ def render_kv(data: Any, indent: str = "") -> str:
     return f"{indent}{data}"
 
 
+def render_vpp_info(data: Dict[str, Any]) -> str:
+    """render_kv, with the Unix timestamps the API sends shown as UTC times."""
+    shown = dict(data)
+    for key, value in data.items():
+        if (
+            isinstance(value, (int, float))
+            and not isinstance(value, bool)
+            and (key.endswith("_since") or key == "time")
+        ):
+            shown[key] = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(value))
+    return render_kv(shown)
+
+
 def render_event(e: Dict[str, Any]) -> str:
     when = time.strftime("%H:%M:%S", time.localtime(e.get("time") or time.time()))
     kind = e.get("type")
@@ -448,7 +461,7 @@ class Runner:
         elif handler == "show_healthcheck":
             self.emit(c.healthcheck(values["healthcheck"]), render_kv)
         elif handler == "show_vpp_info":
-            self.emit(c.vpp_info(), render_kv)
+            self.emit(c.vpp_info(), render_vpp_info)
         elif handler == "show_vpp_lb_state":
             self.emit(c.vpp_lb_state(), render_kv)
         elif handler == "sync_vpp":

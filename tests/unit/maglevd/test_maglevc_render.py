@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+from ansible_collections.vpp.maglev.maglevd import maglevc
 from ansible_collections.vpp.maglev.maglevd.maglevc import render_event, render_kv
 
 
@@ -39,3 +41,16 @@ def test_replayed_current_state_is_not_shown_as_a_transition():
     assert frontend.endswith("frontend web is up (current state)")
     live = render_event({**base, "from": "down"})
     assert live.endswith("backend web1 down -> up (L7OK)")
+
+
+def test_vpp_info_shows_unix_timestamps_as_utc_times():
+    text = maglevc.render_vpp_info({"version": "26.10", "connected_since": 0, "time": 86400.5, "pid": 7})
+    assert "connected_since: 1970-01-01 00:00:00 UTC" in text
+    assert "time: 1970-01-02 00:00:00 UTC" in text
+    assert "pid: 7" in text and "version: 26.10" in text
+
+
+def test_incomplete_command_lists_what_a_slot_takes():
+    with pytest.raises(maglevc.UsageError) as caught:
+        maglevc.parse(["set", "backend", "web1"])
+    assert "expected <action> (pause|resume|enable|disable)" in str(caught.value)
