@@ -5,14 +5,12 @@ real inventory (for the drift playbook and the "host never contacted" proofs).""
 from __future__ import annotations
 
 import copy
-import ipaddress
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, Optional
 
 from ansible_collections.vpp.maglev.plugins.module_utils import vppclient
 from ansible_helpers import PYTHON, ROOT, PlaybookRun, run_ansible_playbook
 
-PROTOCOL_NAMES = {6: "tcp", 17: "udp", 255: "any"}
 DRIFT_PLAYBOOK = ROOT / "playbooks" / "drift.yml"
 
 # Two frontends with failover pools, an IPv6 one, an l3dsr one, an all-port one.
@@ -74,45 +72,6 @@ def config(**changes: Any) -> Dict[str, Any]:
 
 
 DELETE = object()
-
-
-def _ip_key(text: str) -> tuple:
-    address = ipaddress.ip_address(text)
-    return (address.version, int(address))
-
-
-def _vip_sort(vip: Dict[str, Any]) -> tuple:
-    net = ipaddress.ip_network(vip["vip"])
-    return (net.version, int(net.network_address), net.prefixlen, vip["port"], vip["protocol"])
-
-
-def sim_state(sim: Any) -> Dict[str, Any]:
-    """vppsim's own state (its control socket, not vppclient) in the shape of before/after."""
-    raw = sim.state()
-    vips: List[Dict[str, Any]] = []
-    for vip in raw["vips"]:
-        if not vip["used"]:
-            continue  # deleted, lingering
-        encap = vip["encap"]
-        nat = encap in ("nat4", "nat6")
-        vips.append(
-            {
-                "vip": vip["prefix"],
-                "protocol": PROTOCOL_NAMES[vip["protocol"]],
-                "port": vip["port"],
-                "encap": encap,
-                "dscp": vip["dscp"] if encap == "l3dsr" else 0,
-                "type": ("clusterip", "nodeport")[vip["srv_type"]] if nat else "clusterip",
-                "target_port": vip["target_port"] if nat else 0,
-                "new_flows_table_length": vip["new_flows_table_length"],
-                "src_ip_sticky": vip["src_ip_sticky"],
-                "backends": sorted(
-                    ({"address": a["address"], "weight": a["weight"]} for a in vip["ases"] if a["used"]),
-                    key=lambda backend: _ip_key(backend["address"]),
-                ),
-            }
-        )
-    return {"conf": raw["conf"], "vips": sorted(vips, key=_vip_sort)}
 
 
 def behind_the_back(sim: Any) -> Any:

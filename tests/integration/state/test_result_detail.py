@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 from ansible_helpers import run_playbook
-from statehelp import BASE_CONFIG, config, sim_state, writes
+from simview import sim_state
+from statehelp import BASE_CONFIG, config, writes
 
 pytestmark = pytest.mark.integration
 

@@ -6,7 +6,8 @@ import pytest
 from ansible_collections.vpp.maglev.plugins.module_utils import vppclient
 from ansible_collections.vpp.maglev.plugins.module_utils.lbstate import VipKey
 from ansible_helpers import run_playbook
-from statehelp import BASE_CONFIG, DELETE, behind_the_back, config, sim_state, write_counts, writes
+from simview import sim_state
+from statehelp import BASE_CONFIG, DELETE, behind_the_back, config, write_counts, writes
 
 pytestmark = pytest.mark.integration
 

@@ -1,5 +1,6 @@
 """vppsim's own state (read over its control socket, not through vppclient) in the shape of the
-modules' before/after, so tests compare the module's view with the simulator's truth."""
+modules' before/after, so tests compare a module's view with the simulator's truth. Shared by
+the module, state-module and daemon tests."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ def sim_vips(sim: Any) -> List[Dict[str, Any]]:
                 "port": vip["port"],
                 "encap": encap,
                 "dscp": vip["dscp"] if encap == "l3dsr" else 0,
-                "type": "clusterip",
+                "type": ("clusterip", "nodeport")[vip["srv_type"]] if nat else "clusterip",
                 "target_port": vip["target_port"] if nat else 0,
                 "new_flows_table_length": vip["new_flows_table_length"],
                 "src_ip_sticky": vip["src_ip_sticky"],
@@ -58,3 +59,8 @@ def sim_vip(sim: Any, prefix: str, port: int = 0) -> Optional[Dict[str, Any]]:
 
 def sim_conf(sim: Any) -> Dict[str, Any]:
     return sim.state()["conf"]
+
+
+def sim_state(sim: Any) -> Dict[str, Any]:
+    """The whole LB as vpp_lb_state reports before/after: {"conf", "vips"}."""
+    return {"conf": sim_conf(sim), "vips": sim_vips(sim)}
