@@ -9,19 +9,14 @@ from __future__ import annotations
 from typing import Dict, List, Mapping
 
 from ..plugins.module_utils.config_model import Config
-from ..plugins.module_utils.desired import backend_weights
-from ..plugins.module_utils.weights import BackendState, FrontendState, active_pool, frontend_state
+from ..plugins.module_utils.desired import backend_weights, frontend_active_pool
+from ..plugins.module_utils.weights import BackendState, FrontendState, frontend_state
 
 __all__ = ["active_pools", "backend_weights", "frontend_state", "frontend_states"]
 
 
 def active_pools(config: Config, states: Mapping[str, BackendState]) -> Dict[str, int]:
-    return {
-        frontend.name: active_pool(
-            [[states.get(m.backend, BackendState.UNKNOWN) for m in pool.members] for pool in frontend.pools]
-        )
-        for frontend in config.frontends.values()
-    }
+    return {frontend.name: frontend_active_pool(frontend, states) for frontend in config.frontends.values()}
 
 
 def frontend_states(weights: Mapping[str, List[dict]]) -> Dict[str, FrontendState]:

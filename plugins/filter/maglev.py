@@ -14,8 +14,7 @@ from typing import Any, Dict, List, Mapping, Optional
 from ansible.errors import AnsibleFilterError
 from ansible_collections.vpp.maglev.plugins.module_utils import config as config_mod
 from ansible_collections.vpp.maglev.plugins.module_utils import state_input
-from ansible_collections.vpp.maglev.plugins.module_utils.desired import backend_weights
-from ansible_collections.vpp.maglev.plugins.module_utils.weights import active_pool as core_active_pool
+from ansible_collections.vpp.maglev.plugins.module_utils.desired import backend_weights, frontend_active_pool
 
 
 def _load(config: Any, states: Optional[Mapping[str, Any]], name: str) -> tuple:
@@ -57,8 +56,7 @@ def active_pool(config: Any, states: Optional[Mapping[str, Any]] = None, fronten
         if not pools:
             result[name] = None
             continue
-        index = core_active_pool([[resolved[m.backend] for m in pool.members] for pool in pools])
-        result[name] = pools[index].name
+        result[name] = pools[frontend_active_pool(front, resolved)].name
     return _pick(result, frontend, "active_pool")
 
 

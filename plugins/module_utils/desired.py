@@ -14,7 +14,7 @@ from typing import Dict, Iterable, List, Mapping, Optional
 
 from .config_model import Config, Frontend
 from .lbstate import LbConf, LbState, Vip, ip_sort_key
-from .weights import BackendState, active_pool, effective_weight
+from .weights import BackendState, active_pool, pool_weights
 
 
 @dataclass(frozen=True)
@@ -49,16 +49,29 @@ def assumed_states(config: Config) -> Dict[str, BackendState]:
     }
 
 
-def frontend_weights(config: Config, frontend: Frontend, states: Mapping[str, BackendState]) -> List[MemberWeight]:
-    def state_of(name: str) -> BackendState:
-        return BackendState(states.get(name, BackendState.UNKNOWN))
+def member_states(frontend: Frontend, states: Mapping[str, BackendState]) -> List[List[BackendState]]:
+    """The state of every member, pool by pool (a backend with no state yet is unknown)."""
+    return [
+        [BackendState(states.get(member.backend, BackendState.UNKNOWN)) for member in pool.members]
+        for pool in frontend.pools
+    ]
 
-    active = active_pool([[state_of(m.backend) for m in pool.members] for pool in frontend.pools])
+
+def frontend_active_pool(frontend: Frontend, states: Mapping[str, BackendState]) -> int:
+    """Index of the pool that carries the frontend's new flows (weights.active_pool)."""
+    return active_pool(member_states(frontend, states))
+
+
+def frontend_weights(config: Config, frontend: Frontend, states: Mapping[str, BackendState]) -> List[MemberWeight]:
+    pool_states = member_states(frontend, states)
+    members = [
+        [(state, member.weight) for state, member in zip(pool_state, pool.members)]
+        for pool_state, pool in zip(pool_states, frontend.pools)
+    ]
     result = []
-    for index, pool in enumerate(frontend.pools):
-        for member in pool.members:
-            state = state_of(member.backend)
-            weight, flush = effective_weight(state, index, active, member.weight, frontend.flush_on_down)
+    decided = pool_weights(members, frontend.flush_on_down)
+    for index, (pool, pool_state, rows) in enumerate(zip(frontend.pools, pool_states, decided)):
+        for member, state, (weight, flush) in zip(pool.members, pool_state, rows):
             address = config.backends[member.backend].address
             result.append(MemberWeight(pool.name, index, member.backend, address, member.weight, state, weight, flush))
     return result

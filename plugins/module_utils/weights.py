@@ -22,7 +22,7 @@ The active pool is the first pool with at least one backend that is up; 0 when n
 from __future__ import annotations
 
 from enum import Enum
-from typing import Iterable, Sequence, Tuple
+from typing import Iterable, List, Sequence, Tuple
 
 MAX_WEIGHT = 100
 
@@ -72,6 +72,18 @@ def active_pool(pool_states: Sequence[Iterable[BackendState]]) -> int:
         if any(BackendState(state) is BackendState.UP for state in states):
             return index
     return 0
+
+
+def pool_weights(
+    pools: Sequence[Sequence[Tuple[BackendState, int]]], flush_on_down: bool
+) -> List[List[Tuple[int, bool]]]:
+    """Every member's (effective weight, flush) for a frontend's ordered pools, each member
+    given as (state, configured weight): the active pool, then the table row by row."""
+    active = active_pool([[state for state, _weight in pool] for pool in pools])
+    return [
+        [effective_weight(state, index, active, weight, flush_on_down) for state, weight in pool]
+        for index, pool in enumerate(pools)
+    ]
 
 
 def frontend_state(states: Iterable[BackendState], weights: Iterable[int]) -> FrontendState:

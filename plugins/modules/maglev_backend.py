@@ -222,18 +222,19 @@ def effective(
 ) -> Dict[str, int]:
     """{"pool/backend": effective weight} of one frontend, from the core's truth table."""
     pools = frontend["pools"]
-    pool_states = [[states.get(m["backend"], m["state"]) for m in pool["backends"]] for pool in pools]
-    active = weights.active_pool(pool_states)
-    result = {}
-    for index, pool in enumerate(pools):
-        for member in pool["backends"]:
-            name = member["backend"]
-            configured = overrides.get((pool["name"], name), member["configured_weight"])
-            weight, _flush = weights.effective_weight(
-                states.get(name, member["state"]), index, active, configured, frontend.get("flush_on_down", True)
-            )
-            result["%s/%s" % (pool["name"], name)] = weight
-    return result
+    members = [
+        [
+            (states.get(m["backend"], m["state"]), overrides.get((pool["name"], m["backend"]), m["configured_weight"]))
+            for m in pool["backends"]
+        ]
+        for pool in pools
+    ]
+    decided = weights.pool_weights(members, frontend.get("flush_on_down", True))
+    return {
+        "%s/%s" % (pool["name"], member["backend"]): weight
+        for pool, rows in zip(pools, decided)
+        for member, (weight, _flush) in zip(pool["backends"], rows)
+    }
 
 
 def reached(wanted: Optional[str], state: str) -> bool:

@@ -10,6 +10,7 @@ from ansible_collections.vpp.maglev.plugins.module_utils.weights import (
     clamp_weight,
     effective_weight,
     frontend_state,
+    pool_weights,
 )
 
 UP, DOWN, UNKNOWN, PAUSED, DISABLED, REMOVED = (
@@ -112,3 +113,14 @@ def test_nothing_up_means_all_zero():
 )
 def test_frontend_state(states, weights, expected):
     assert frontend_state(states, weights) is expected
+
+
+def test_pool_weights_applies_the_table_to_every_member_of_ordered_pools():
+    pools = [[(DOWN, 100), (PAUSED, 100)], [(UP, 70), (UP, 150)], [(UP, 100)]]
+    assert pool_weights(pools, flush_on_down=True) == [
+        [(0, True), (0, False)],
+        [(70, False), (100, False)],  # pool[1] is active; weights clamp
+        [(0, False)],  # up but standby
+    ]
+    assert pool_weights([[(DOWN, 100)]], flush_on_down=False) == [[(0, False)]]
+    assert pool_weights([], flush_on_down=True) == []
