@@ -24,9 +24,9 @@ from ansible_collections.vpp.maglev.plugins.module_utils.lbstate import (
 )
 from ansible_collections.vpp.maglev.plugins.module_utils.planner import Plan, PlanError
 from ansible_collections.vpp.maglev.plugins.module_utils.views import conf_to_dict, vip_to_dict
-from ansible_collections.vpp.maglev.plugins.module_utils.wants import ModuleInputError, is_pow2
+from ansible_collections.vpp.maglev.plugins.module_utils.wants import ModuleInputError
 
-__all__ = ["ModuleInputError", "is_pow2"]
+__all__ = ["ModuleInputError"]
 
 # Connection options of every module (documented once in doc_fragments/vpp.py).
 CONNECTION_SPEC = {

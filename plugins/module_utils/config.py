@@ -55,6 +55,7 @@ from .lbstate import (
     VIP_FAMILY_ENCAPS,
     VipAttrs,
     VipKey,
+    is_power_of_two,
 )
 
 ROOT = "(top level)"
@@ -106,10 +107,6 @@ def _is_int(value: Any) -> bool:
     """A real integer: bool is an int subclass in Python but a different thing in YAML.
     (Subclasses are fine: Ansible hands modules tagged ints.)"""
     return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_pow2(value: int) -> bool:
-    return value > 0 and value & (value - 1) == 0
 
 
 def parse_duration(value: Any) -> float:
@@ -350,7 +347,7 @@ def _read_vpp(r: _Reader, raw: Any, path: str) -> VppLbSettings:
         return VppLbSettings()
     defaults = VppLbSettings()
     buckets = r.integer(lb, "sticky-buckets-per-core", path, defaults.sticky_buckets_per_core, 1, 1 << 31)
-    if buckets is not None and not _is_pow2(buckets):
+    if buckets is not None and not is_power_of_two(buckets):
         r.error(_join(path, "sticky-buckets-per-core"), "%d is not a power of two (e.g. 1024, 65536)" % buckets)
     flow_timeout = r.duration(lb, "flow-timeout", path, defaults.flow_timeout)
     if flow_timeout is not None and (flow_timeout < 1 or flow_timeout > 120 or flow_timeout != int(flow_timeout)):
@@ -794,7 +791,7 @@ def _read_vip_attrs(r: _Reader, m: Dict[str, Any], path: str, encap: Optional[st
         if encap in NAT_ENCAPS and "target-port" not in m and port == 0:
             r.error(_join(path, "target-port"), "required for encap %s on an all-port VIP (1-65535)" % encap)
     length = r.integer(m, "new-flows-table-length", path, DEFAULT_TABLE_LENGTH, 1, MAX_TABLE_LENGTH)
-    if length is not None and not _is_pow2(length):
+    if length is not None and not is_power_of_two(length):
         r.error(
             _join(path, "new-flows-table-length"),
             "%d is not a power of two; expected a power of two from 1 to %d (default %d)"

@@ -33,6 +33,11 @@ DEFAULT_TABLE_LENGTH = 1024
 MAX_WEIGHT = 100
 
 
+def is_power_of_two(value: int) -> bool:
+    """What VPP wants for table sizes; unlike VPP's own is_pow2, 0 is not one (it would crash VPP)."""
+    return value > 0 and value & (value - 1) == 0
+
+
 def ip_sort_key(address: IPAddress) -> tuple:
     """Numeric order, IPv4 before IPv6 (vpp-maglev's deterministic AS order)."""
     return (address.version, int(address))

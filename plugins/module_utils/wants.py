@@ -18,6 +18,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from .lbstate import (
     DEFAULT_TABLE_LENGTH,
     ENCAP_FAMILY,
+    MAX_WEIGHT,
     PROTOCOLS,
     VIP_FAMILY_ENCAPS,
     LbConf,
@@ -25,6 +26,7 @@ from .lbstate import (
     Vip,
     VipAttrs,
     VipKey,
+    is_power_of_two,
 )
 
 MAX_TABLE_LENGTH = 1 << 24
@@ -73,13 +75,9 @@ def parse_address(value: Any, name: str) -> Any:
 
 
 def check_weight(value: int, name: str) -> int:
-    if not 0 <= value <= 100:
-        raise ModuleInputError("%s: %d is out of range 0..100" % (name, value))
+    if not 0 <= value <= MAX_WEIGHT:
+        raise ModuleInputError("%s: %d is out of range 0..%d" % (name, value, MAX_WEIGHT))
     return value
-
-
-def is_pow2(value: int) -> bool:
-    return value > 0 and value & (value - 1) == 0
 
 
 def _check_family(address: Any, encap: str, where: str) -> None:
@@ -146,7 +144,7 @@ def frontend_request(params: dict) -> FrontendRequest:
     if "target_port" in attrs and not 0 <= attrs["target_port"] <= 65535:
         raise ModuleInputError("target_port: %d is out of range 0..65535" % attrs["target_port"])
     length = attrs.get("new_flows_table_length")
-    if length is not None and not (is_pow2(length) and length <= MAX_TABLE_LENGTH):
+    if length is not None and not (is_power_of_two(length) and length <= MAX_TABLE_LENGTH):
         raise ModuleInputError(
             "new_flows_table_length: %d is not a power of two from 1 to %d" % (length, MAX_TABLE_LENGTH)
         )

@@ -113,11 +113,10 @@ from ansible_collections.vpp.maglev.plugins.module_utils.common import (
     conf_view,
     connection_spec,
     fail_on_input_errors,
-    is_pow2,
     run_plan,
     vpp_session,
 )
-from ansible_collections.vpp.maglev.plugins.module_utils.lbstate import LbConf, LbState
+from ansible_collections.vpp.maglev.plugins.module_utils.lbstate import LbConf, LbState, is_power_of_two
 from ansible_collections.vpp.maglev.plugins.module_utils.planner import plan
 
 OPTIONS = ("ip4_src_address", "ip6_src_address", "sticky_buckets_per_core", "flow_timeout")
@@ -137,7 +136,7 @@ def build_conf(params: dict) -> LbConf:
         except ValueError:
             raise ModuleInputError("ip6_src_address: %r is not an IPv6 address" % params["ip6_src_address"])
     buckets = params["sticky_buckets_per_core"]
-    if buckets is not None and not (is_pow2(buckets) and buckets <= 1 << 31):
+    if buckets is not None and not (is_power_of_two(buckets) and buckets <= 1 << 31):
         raise ModuleInputError("sticky_buckets_per_core: %d is not a power of two from 1 to 2^31" % buckets)
     timeout = params["flow_timeout"]
     if timeout is not None and not 1 <= timeout <= 120:
