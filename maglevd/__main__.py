@@ -3,7 +3,8 @@
 Every flag can also be set by a MAGLEV_* environment variable; the flag wins:
 
     --config              MAGLEV_CONFIG              /etc/vpp-maglev/maglev.yaml
-    --control-socket      MAGLEV_CONTROL_SOCKET      /run/maglevd/maglevd.sock ("" = none)
+    --control-socket      MAGLEV_SOCKET              /run/maglevd/maglevd.sock ("" = none)
+                          (MAGLEV_CONTROL_SOCKET: deprecated alias, logged as deprecated-variable)
     --control-addr        MAGLEV_CONTROL_ADDR        (none) host:port, needs a token
     --control-token-file  MAGLEV_CONTROL_TOKEN_FILE  (none); or the token itself in MAGLEV_CONTROL_TOKEN
     --metrics-addr        MAGLEV_METRICS_ADDR        (none) host:port for Prometheus /metrics
@@ -12,8 +13,15 @@ Every flag can also be set by a MAGLEV_* environment variable; the flag wins:
     --check FILE          validate FILE and exit (0 valid, 1 not YAML, 2 invalid)
     --version
 
-Exit codes: 0 clean stop (SIGTERM/SIGINT), 1 cannot start (listener, netns, token),
-2 invalid configuration at start. SIGHUP reloads the configuration (kept on error).
+Exit codes: 0 clean stop (SIGTERM/SIGINT), 1 cannot start (listener, netns, token) or
+crashed, 2 invalid configuration or flags at start. SIGHUP reloads the configuration (kept
+on error).
+
+Once the flags are parsed, every line the process writes is a JSON log line (log.py routes
+warnings, other libraries' logs, uncaught exceptions and stray stderr writes through it), and
+the last one is `stopped` with the exit code the process then returns. Nothing runs after
+`stopping`: the probes, the reloads, the API and the components are stopped and awaited
+before `stopped`. (`--check`, `--help` and `--version` are for people and print text.)
 """
 
 from __future__ import annotations
@@ -24,12 +32,27 @@ import logging
 import os
 import signal
 import sys
-from typing import List, Optional, Tuple
+from typing import Any, List, NoReturn, Optional, Tuple
 
 from .check import main_check
+from .environment import DEPRECATED_SOCKET_VAR, SOCKET_VAR, control_socket
 from .version import VERSION
 
 EXIT_OK, EXIT_START, EXIT_CONFIG = 0, 1, 2
+EXIT_CRASH = EXIT_START
+
+
+class UsageError(Exception):
+    """A bad flag: reported as a JSON line (exit 2), not argparse's usage text."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+
+class _Terminated(Exception):
+    """SIGTERM before the event loop took the signal over (while loading the config)."""
 
 
 def parse_addr(value: str, flag: str) -> Optional[Tuple[Optional[str], int]]:
@@ -38,18 +61,22 @@ def parse_addr(value: str, flag: str) -> Optional[Tuple[Optional[str], int]]:
         return None
     host, sep, port = value.rpartition(":")
     if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
-        raise argparse.ArgumentTypeError(f"{flag}: expected host:port, [ipv6]:port or :port, got {value!r}")
+        raise argparse.ArgumentTypeError(f"{flag}: expected host:port, [ipv6]:port or :port, got {value[:200]!r}")
     host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
     return (host or None, int(port))
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .daemon import DEFAULT_CONFIG, DEFAULT_SOCKET, DEFAULT_VPP_API
+    from .daemon import DEFAULT_CONFIG, DEFAULT_VPP_API
 
     env = os.environ.get
-    parser = argparse.ArgumentParser(prog="maglevd", description="VPP Maglev health-check daemon")
+    parser = _Parser(prog="maglevd", description="VPP Maglev health-check daemon")
     parser.add_argument("--config", default=env("MAGLEV_CONFIG", DEFAULT_CONFIG), help="maglev.yaml to run")
-    parser.add_argument("--control-socket", default=env("MAGLEV_CONTROL_SOCKET", DEFAULT_SOCKET))
+    parser.add_argument(
+        "--control-socket",
+        default=None,
+        help=f"control socket (${SOCKET_VAR}; ${DEPRECATED_SOCKET_VAR} is a deprecated alias); '' = none",
+    )
     parser.add_argument("--control-addr", default=env("MAGLEV_CONTROL_ADDR", ""), help="optional TCP host:port")
     parser.add_argument("--control-token-file", default=env("MAGLEV_CONTROL_TOKEN_FILE", ""))
     parser.add_argument("--metrics-addr", default=env("MAGLEV_METRICS_ADDR", ""), help="host:port for /metrics")
@@ -74,10 +101,13 @@ async def _run(daemon) -> int:
     from .api import ApiError
 
     loop = asyncio.get_running_loop()
-
+    loop.set_exception_handler(logs.asyncio_exception_handler)
     reloads: set = set()
+    stopping = False
 
     def on_hup() -> None:
+        if stopping:  # no reload may start once the daemon is on its way out
+            return
         task = loop.create_task(daemon.reload(source="SIGHUP"))
         reloads.add(task)  # keep a reference until it is done
         task.add_done_callback(reloads.discard)
@@ -86,35 +116,100 @@ async def _run(daemon) -> int:
     loop.add_signal_handler(signal.SIGHUP, on_hup)
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, daemon.request_stop)
+    code = EXIT_OK
     try:
         await daemon.start()
     except (ApiError, OSError) as exc:
         logs.event("startup-failed", logging.ERROR, error=getattr(exc, "message", None) or str(exc))
+        code = EXIT_START
+    else:
+        await daemon.wait()
+    finally:
+        stopping = True
+        await _cancel_all(reloads)
         await daemon.stop()
-        return EXIT_START
-    await daemon.wait()
-    await daemon.stop()
-    return EXIT_OK
+        # Whatever else is left (an API handler, a timer callback's task) ends before `stopped`.
+        await _cancel_all(asyncio.all_tasks() - {asyncio.current_task()})
+    return code
+
+
+async def _cancel_all(tasks: Any) -> None:
+    tasks = [t for t in tasks if not t.done()]
+    for task in tasks:
+        task.cancel()
+    if tasks:
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def main(argv: Optional[List[str]] = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except UsageError as exc:
+        return _early_exit("startup-failed", EXIT_CONFIG, error=_clip(f"maglevd: {exc}"))
     if args.check:
         return main_check(args.check)
+
+    from . import log as logs
+
+    log_setup = logs.LogSetup(args.log_level)
+    logs.install_process_hooks(log_setup.stdout.stream)
+    code = EXIT_CRASH
+    signal.signal(signal.SIGTERM, _raise_terminated)  # until the loop handles it
+    try:
+        code = _main(args, log_setup)
+    except (_Terminated, KeyboardInterrupt):
+        logs.event("stopping", reason="signal before start")
+        code = EXIT_OK
+    except Exception:
+        logs.LOGGER.exception("crashed")
+        code = EXIT_CRASH
+    finally:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, signal.SIG_IGN)  # on the way out: the exit code stands
+    logs.event("stopped", exit_code=code)
+    sys.stdout.flush()
+    return code
+
+
+def _clip(text: str, limit: int = 300) -> str:
+    """argparse quotes a bad value whole: keep a huge one out of the log line."""
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
+
+
+def _raise_terminated(signum: int, frame: Any) -> None:
+    raise _Terminated()
+
+
+def _early_exit(event: str, code: int, **fields: Any) -> int:
+    """A JSON line before the logger exists (bad flags), then `stopped` with the code."""
+    from . import log as logs
+
+    logs.LogSetup("info")
+    logs.event(event, logging.ERROR, **fields)
+    logs.event("stopped", exit_code=code)
+    return code
+
+
+def _main(args: argparse.Namespace, log_setup: Any) -> int:
+    from . import log as logs
+    from .checker import Checker
+    from .daemon import DEFAULT_SOCKET, Daemon, DaemonOptions, load_config
+    from .probes import NetnsError
+
+    logs.event("starting", version=VERSION, config=args.config, pid=os.getpid())
+    if args.control_socket is None:
+        args.control_socket, warning = control_socket(os.environ, DEFAULT_SOCKET)
+        if warning:
+            logs.event(
+                "deprecated-variable", logging.WARNING, variable=DEPRECATED_SOCKET_VAR, use=SOCKET_VAR, message=warning
+            )
     try:
         control_addr = parse_addr(args.control_addr, "--control-addr")
         metrics_addr = parse_addr(args.metrics_addr, "--metrics-addr")
     except argparse.ArgumentTypeError as exc:
-        parser.error(str(exc))
-
-    from . import log as logs
-    from .checker import Checker
-    from .daemon import Daemon, DaemonOptions, load_config
-    from .probes import NetnsError
-
-    log_setup = logs.LogSetup(args.log_level)
-    logs.event("starting", version=VERSION, config=args.config, pid=os.getpid())
+        logs.event("startup-failed", logging.ERROR, error=str(exc))
+        return EXIT_CONFIG
     try:
         token = _token(args)
     except OSError as exc:
@@ -129,9 +224,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         return EXIT_START
     config, code, errors = load_config(args.config)
     if config is None:
-        logs.event("config-invalid", logging.ERROR, path=args.config, exit_code=code, errors=errors)
-        for line in errors:
-            print(line, file=sys.stderr)
+        kind = "parse" if code == 1 else "semantic"  # check.py's codes; the process exits 2 for both
+        logs.event("config-invalid", logging.ERROR, path=args.config, exit_code=EXIT_CONFIG, kind=kind, errors=errors)
         return EXIT_CONFIG
     options = DaemonOptions(
         config_path=args.config,

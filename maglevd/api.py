@@ -7,6 +7,11 @@ Routes live under /v1 (docs/api.md documents every one). Components add their ow
 The Unix socket needs no token: its mode (0660) and directory (0750) are the access control.
 A TCP listener refuses to start without a token, and every TCP request must carry
 `Authorization: Bearer <token>`.
+
+No client can starve the API: every listener caps its connections and times out slow or idle
+ones (listeners.py); bodies are capped; any body that is not JSON is a 400, never a 500; every
+error quotes at most ~200 characters of what the client sent (quoting.py); an event stream's
+queue is bounded and freed the moment its client goes.
 """
 
 from __future__ import annotations
@@ -14,18 +19,23 @@ from __future__ import annotations
 import asyncio
 import hmac
 import json
+import logging
 import os
+import resource
 import socket
 import stat
 from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Set, Tuple
 
 from aiohttp import web
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
+from . import guard, resources
 from . import log as logs
-from . import resources
 from .checker import InvalidRequest, NotFound
-from .events import Event
+from .events import MAX_QUEUE, Event, SubscriptionClosed
+from .listeners import GuardedSite, Listener, ListenerLimits, connection_of, limits_from_env
 from .metrics import CONTENT_TYPE
+from .quoting import clip, quote
 from .statemachine import ActionError
 from .version import VERSION
 
@@ -37,12 +47,16 @@ HEARTBEAT = 15.0
 SHUTDOWN_TIMEOUT = 2.0  # seconds a stop waits for in-flight API requests
 
 
+NOFILE_HEADROOM = 256  # descriptors beyond probes and connections: Python, VPP API, logs, executor
+
+
 class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(self, status: int, code: str, message: str, **details: Any) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        self.details = details  # extra fields of the error object (e.g. `frontends`)
 
 
 def json_response(data: Any, status: int = 200) -> web.Response:
@@ -51,8 +65,9 @@ def json_response(data: Any, status: int = 200) -> web.Response:
     )
 
 
-def error_response(status: int, code: str, message: str) -> web.Response:
-    return json_response({"error": {"code": code, "message": message}}, status)
+def error_response(status: int, code: str, message: str, **details: Any) -> web.Response:
+    # clip(): the backstop for messages built elsewhere; values are quoted where they are built.
+    return json_response({"error": {"code": code, "message": clip(" ".join(message.split())), **details}}, status)
 
 
 @web.middleware
@@ -60,17 +75,38 @@ async def errors_middleware(request: web.Request, handler):
     try:
         return await handler(request)
     except ApiError as exc:
-        return error_response(exc.status, exc.code, exc.message)
+        return error_response(exc.status, exc.code, exc.message, **exc.details)
     except NotFound as exc:
-        return error_response(404, "not-found", exc.message)
+        return error_response(404, "not-found", f"{exc.kind} {quote(exc.name)} not found")
     except ActionError as exc:
         return error_response(409, exc.code, exc.message)
     except InvalidRequest as exc:
         return error_response(400, "invalid-request", str(exc))
+    except web.HTTPRequestEntityTooLarge as exc:
+        return error_response(413, "body-too-large", exc.text or "request body is too large")
     except web.HTTPException as exc:
         if exc.status >= 400:
             return error_response(exc.status, "http-%d" % exc.status, exc.reason)
         raise
+    except asyncio.CancelledError:
+        raise
+    except ConnectionError:  # the client went away mid-request: nothing to answer, no traceback
+        logs.event("client-disconnected", logging.DEBUG, path=request.path[:200])
+        return error_response(400, "client-disconnected", "the client closed the connection")
+    except Exception as exc:  # a bug, not the client's input: log it whole, answer one line
+        logs.LOGGER.exception("api-handler-failed", extra={"fields": {"path": request.path[:200]}})
+        return error_response(500, "internal-error", f"{type(exc).__name__} (the daemon's log has the details)")
+
+
+def body_limit_middleware(max_body: int):
+    @web.middleware
+    async def middleware(request: web.Request, handler):
+        # Refused before the handler runs, for every route (read() enforces it for chunked bodies).
+        if request.content_length is not None and request.content_length > max_body:
+            raise ApiError(413, "body-too-large", f"request body is larger than {max_body} bytes")
+        return await handler(request)
+
+    return middleware
 
 
 def auth_middleware(token: Optional[str]):
@@ -88,20 +124,48 @@ def auth_middleware(token: Optional[str]):
     return middleware
 
 
-async def _json_body(request: web.Request) -> Dict[str, Any]:
+def decode_json(raw: bytes) -> Dict[str, Any]:
+    """A request body as a JSON object; any body that is not one is a 400 `invalid-json`."""
+    try:
+        body = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ApiError(400, "invalid-json", f"request body is not UTF-8 (byte {exc.start})")
+    except json.JSONDecodeError as exc:
+        raise ApiError(
+            400, "invalid-json", f"request body is not JSON: {exc.msg} (line {exc.lineno} column {exc.colno})"
+        )
+    except RecursionError:
+        raise ApiError(400, "invalid-json", "request body is not JSON maglevd accepts: it is nested too deeply")
+    except ValueError:  # e.g. an integer of more than 4300 digits
+        raise ApiError(400, "invalid-json", "request body is not JSON maglevd accepts: a number is too long")
+    if not isinstance(body, dict):
+        raise ApiError(400, "invalid-json", f"request body must be a JSON object, got {type(body).__name__}")
+    return body
+
+
+async def _json_body(request: web.Request, limits: ListenerLimits) -> Dict[str, Any]:
     if not request.can_read_body:
         return {}
     try:
-        body = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ApiError(400, "invalid-json", f"request body is not JSON: {exc}")
-    if not isinstance(body, dict):
-        raise ApiError(400, "invalid-json", "request body must be a JSON object")
-    return body
+        raw = await asyncio.wait_for(request.read(), limits.body_timeout)
+    except asyncio.TimeoutError:
+        raise ApiError(408, "body-timeout", f"request body not received within {limits.body_timeout:g} s")
+    except web.HTTPRequestEntityTooLarge:
+        raise ApiError(413, "body-too-large", f"request body is larger than {limits.max_body} bytes")
+    return decode_json(raw)
 
 
 def _flag(request: web.Request, name: str) -> bool:
     return request.query.get(name, "").lower() in ("1", "true", "yes", "on")
+
+
+def _int_param(request: web.Request, name: str, default: Optional[int], low: int, high: int) -> Optional[int]:
+    raw = request.query.get(name)
+    if raw is None:
+        return default
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 12 and low <= int(raw) <= high):
+        raise ApiError(400, "invalid-request", f"{name}: expected an integer {low}..{high}, got {quote(raw)}")
+    return int(raw)
 
 
 class ControlApi:
@@ -114,6 +178,9 @@ class ControlApi:
         self.socket_path: Optional[str] = None
         self.tcp_address: Optional[Tuple[str, int]] = None
         self.metrics_address: Optional[Tuple[str, int]] = None
+        self.limits = ListenerLimits()
+        self.listeners: Dict[str, Listener] = {}  # unix, tcp, metrics
+        self.nofile: Dict[str, Any] = {}
 
     # -- the app ------------------------------------------------------------------------------
 
@@ -138,7 +205,10 @@ class ControlApi:
         ]
 
     def build_app(self, token: Optional[str]) -> web.Application:
-        app = web.Application(middlewares=[auth_middleware(token), errors_middleware])
+        app = web.Application(
+            middlewares=[auth_middleware(token), errors_middleware, body_limit_middleware(self.limits.max_body)],
+            client_max_size=self.limits.max_body,
+        )
         routes = self.extra_routes + self.routes()
         claimed = {(r.method, r.path) for r in routes}  # type: ignore[attr-defined]
         for method, path in (("GET", "/v1/vpp/info"), ("GET", "/v1/vpp/lb/state"), ("POST", "/v1/vpp/lb/sync")):
@@ -158,27 +228,74 @@ class ControlApi:
     ) -> None:
         if tcp is not None and not token:
             raise ApiError(0, "no-token", "--control-addr needs a token (MAGLEV_CONTROL_TOKEN or --control-token-file)")
+        try:
+            self.limits = limits_from_env(os.environ)
+        except ValueError as exc:
+            raise ApiError(0, "bad-limit", str(exc))
         app = self.build_app(token)
-        self.runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=SHUTDOWN_TIMEOUT)
+        self.runner = self._runner(app)
         await self.runner.setup()
         if socket_path:
             sock = bind_unix_socket(socket_path)
-            await web.SockSite(self.runner, sock).start()
+            await self._site(self.runner, "unix", sock=sock).start()
             self.socket_path = socket_path
         if tcp is not None:
-            site = web.TCPSite(self.runner, tcp[0], tcp[1])
+            site = self._site(self.runner, "tcp", host=tcp[0], port=tcp[1])
             await site.start()
-            self.tcp_address = site._server.sockets[0].getsockname()[:2]  # type: ignore[union-attr]
+            self.tcp_address = site.address
         if metrics is not None:
-            metrics_app = web.Application()
-            metrics_app.add_routes([web.get("/metrics", self.metrics), web.get("/", self.metrics)])
-            self.metrics_runner = web.AppRunner(
-                metrics_app, access_log=None, handle_signals=False, shutdown_timeout=SHUTDOWN_TIMEOUT
+            metrics_app = web.Application(
+                middlewares=[errors_middleware, body_limit_middleware(self.limits.max_body)],
+                client_max_size=self.limits.max_body,
             )
+            metrics_app.add_routes([web.get("/metrics", self.metrics), web.get("/", self.metrics)])
+            self.metrics_runner = self._runner(metrics_app)
             await self.metrics_runner.setup()
-            site = web.TCPSite(self.metrics_runner, metrics[0], metrics[1])
+            site = self._site(self.metrics_runner, "metrics", host=metrics[0], port=metrics[1])
             await site.start()
-            self.metrics_address = site._server.sockets[0].getsockname()[:2]  # type: ignore[union-attr]
+            self.metrics_address = site.address
+        self.daemon.metrics.registry.register(_ListenerCollector(self.listeners))
+        self.nofile = self._check_nofile()
+
+    def _runner(self, app: web.Application) -> web.AppRunner:
+        # keepalive_timeout: aiohttp closes a connection that has not sent a complete request head
+        # this long after it opened or after its last response (half-sent headers, idle keep-alive).
+        # lingering_time: how long an unread body is drained after the response.
+        return web.AppRunner(
+            app,
+            access_log=None,
+            handle_signals=False,
+            shutdown_timeout=SHUTDOWN_TIMEOUT,
+            keepalive_timeout=self.limits.idle_timeout,
+            lingering_time=self.limits.body_timeout,
+        )
+
+    def _site(self, runner: web.AppRunner, name: str, **where: Any) -> GuardedSite:
+        listener = self.listeners[name] = Listener(name, self.limits)
+        return GuardedSite(runner, listener, **where)
+
+    def _check_nofile(self) -> Dict[str, Any]:
+        """Raise the soft descriptor limit to what probes and full listeners need, or say it is short."""
+        needed = len(self.daemon.checker.health) + len(self.listeners) * (self.limits.max_connections + 2)
+        needed += NOFILE_HEADROOM
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if soft != resource.RLIM_INFINITY and soft < needed:
+            wanted = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
+            try:
+                resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+                soft = wanted
+            except (ValueError, OSError):
+                pass
+        short = soft != resource.RLIM_INFINITY and soft < needed
+        if short:
+            logs.event("nofile-limit-low", logging.WARNING, limit=soft, needed=needed)
+        return {"limit": soft, "needed": needed, "ok": not short}
+
+    def listener_status(self) -> Dict[str, Any]:
+        return {
+            "listeners": {name: listener.status() for name, listener in self.listeners.items()},
+            "nofile": self.nofile,
+        }
 
     async def stop(self) -> None:
         # An event stream never ends by itself: end them, or a graceful shutdown waits for them
@@ -200,7 +317,7 @@ class ControlApi:
         return json_response({"version": VERSION, "pid": os.getpid()})
 
     async def status(self, request: web.Request) -> web.Response:
-        return json_response(self.daemon.status())
+        return json_response({**self.daemon.status(), "api": self.listener_status()})
 
     async def states(self, request: web.Request) -> web.Response:
         return json_response({name: state.value for name, state in self.daemon.checker.states().items()})
@@ -220,18 +337,38 @@ class ControlApi:
     async def backend_action(self, request: web.Request) -> web.Response:
         name, action = request.match_info["name"], request.match_info["action"]
         if action not in ACTIONS:
-            raise ApiError(404, "not-found", f"unknown action {action!r}: expected one of {', '.join(ACTIONS)}")
-        transition = self.daemon.checker.act(name, action)
+            raise ApiError(404, "not-found", f"unknown action {quote(action)}: expected one of {', '.join(ACTIONS)}")
+        checker = self.daemon.checker
+        checker.get_health(name)  # 404 before anything else
+        if not _flag(request, "force"):
+            dark = guard.emptied_by_action(checker.config, checker.states_view, name, action)
+            if dark:
+                raise ApiError(
+                    409,
+                    "last-serving-backend",
+                    guard.refusal_message(f"{action} backend {name}", dark),
+                    frontends=dark,
+                )
+        transition = checker.act(name, action)
         info = resources.backend_info(self.daemon.checker, name)
         info["changed"] = transition is not None
         return json_response(info)
 
     async def set_weight(self, request: web.Request) -> web.Response:
-        body = await _json_body(request)
+        body = await _json_body(request, self.limits)
         if "weight" not in body:
             raise ApiError(400, "invalid-request", 'body must be {"weight": 0..100}')
         m = request.match_info
-        old = self.daemon.set_weight(m["name"], m["pool"], m["backend"], body["weight"])
+        weight = body["weight"]
+        checker = self.daemon.checker
+        if type(weight) is int and weight == 0 and not _flag(request, "force"):
+            dark = guard.emptied_by_weight(
+                checker.config, checker.states_view, m["name"], m["pool"], m["backend"], weight
+            )
+            if dark:
+                what = f"weight {weight} for backend {m['backend']} in pool {m['pool']}"
+                raise ApiError(409, "last-serving-backend", guard.refusal_message(what, dark), frontends=dark)
+        old = self.daemon.set_weight(m["name"], m["pool"], m["backend"], weight)
         info = resources.frontend_info(self.daemon.checker, m["name"])
         info["changed"] = old != body["weight"]
         return json_response(info)
@@ -243,7 +380,12 @@ class ControlApi:
         return json_response(resources.healthcheck_info(self.daemon.checker, request.match_info["name"]))
 
     async def config_check(self, request: web.Request) -> web.Response:
-        return json_response(await self.daemon.check_config())
+        from .daemon import ConfigCheckBusy  # (daemon imports this module)
+
+        try:
+            return json_response(await self.daemon.check_config())
+        except ConfigCheckBusy as exc:  # one check at a time: each may hold hundreds of MB
+            return error_response(429, "check-in-progress", str(exc))
 
     async def config_reload(self, request: web.Request) -> web.Response:
         result = await self.daemon.reload(source="api")
@@ -260,12 +402,15 @@ class ControlApi:
         q = request.query
         backend, frontend = q.get("backend"), q.get("frontend")
         want_logs, want_probes = _flag(request, "log"), _flag(request, "probes")
-        try:
-            level = logs.level_number(q.get("level", "info"))
-            num = int(q["num"]) if "num" in q else None
-            maxsize = int(q.get("queue", "1024"))
-        except ValueError as exc:
-            raise ApiError(400, "invalid-request", str(exc))
+        level_name = q.get("level", "info")
+        if level_name.lower() not in logs.LEVELS:
+            raise ApiError(
+                400, "invalid-request", f"level: expected debug, info, warn or error, got {quote(level_name)}"
+            )
+        level = logs.level_number(level_name)
+        num = _int_param(request, "num", None, 0, 10**9)
+        maxsize = _int_param(request, "queue", 1024, 1, MAX_QUEUE)
+        assert maxsize is not None
         checker = self.daemon.checker
         frontend_backends = set()
         if frontend is not None:
@@ -298,6 +443,10 @@ class ControlApi:
             }
         )
         subscription = checker.bus.subscribe(maxsize, accept, probes=want_probes, logs=want_logs)
+        connection = connection_of(request)
+        if connection is not None:
+            # The client's connection going frees the queue at once, not at the next write.
+            connection.on_lost(subscription.close)
         task = asyncio.current_task()
         if task is not None:
             self._streams.add(task)
@@ -323,8 +472,8 @@ class ControlApi:
                 await send(event.to_dict())
                 if event.type != "dropped":
                     sent += 1
-        except (ConnectionResetError, asyncio.CancelledError):
-            pass
+        except (ConnectionResetError, SubscriptionClosed, asyncio.CancelledError):
+            pass  # the client went (or the daemon stops): the stream ends here
         finally:
             self._streams.discard(task)
             subscription.close()
@@ -356,6 +505,31 @@ class ControlApi:
                     "to": health.state.value,
                     "code": health.last_code,
                 }
+
+
+class _ListenerCollector:
+    """maglev_api_* metrics, read from the listeners at each scrape."""
+
+    def __init__(self, listeners: Dict[str, Listener]) -> None:
+        self.listeners = listeners
+
+    def collect(self):
+        open_ = GaugeMetricFamily("maglev_api_connections", "Open connections per API listener", labels=["listener"])
+        cap = GaugeMetricFamily("maglev_api_connections_max", "Connection cap per API listener", labels=["listener"])
+        refused = CounterMetricFamily(
+            "maglev_api_connections_refused", "Connections refused because the listener was full", labels=["listener"]
+        )
+        stalled = CounterMetricFamily(
+            "maglev_api_write_stalls",
+            "Connections aborted because the client stopped reading a response",
+            labels=["listener"],
+        )
+        for name, listener in self.listeners.items():
+            open_.add_metric([name], len(listener.open))
+            cap.add_metric([name], listener.limits.max_connections)
+            refused.add_metric([name], listener.refused)
+            stalled.add_metric([name], listener.stalled)
+        return [open_, cap, refused, stalled]
 
 
 def bind_unix_socket(path: str) -> socket.socket:

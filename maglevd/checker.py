@@ -36,8 +36,9 @@ from . import log as logs
 from .clock import Clock, Wake
 from .events import EventBus
 from .probes import IcmpSockets, IcmpUnavailable, Probe, ProbeResult, SocketFactory, make_probe
+from .quoting import quote
 from .schedule import MAX_LATE_RETRIES, initial_offset, late_timeout, next_delay, next_due
-from .statemachine import BackendHealth, Transition
+from .statemachine import ActionError, BackendHealth, Transition
 
 ProbeKey = Tuple[str, Optional[HealthCheck]]  # (address, healthcheck spec without its name)
 ProbeListener = Callable[[List[str], str, ProbeResult], None]  # (backend names, check type, result)
@@ -48,7 +49,7 @@ class NotFound(KeyError):
         super().__init__(name)
         self.kind = kind
         self.name = name
-        self.message = f"{kind} {name!r} not found"
+        self.message = f"{kind} {quote(name)} not found"
 
     def __str__(self) -> str:
         return self.message
@@ -179,6 +180,7 @@ class Checker:
         self._index_frontends(config)
         self.states_view = StatesView(self.health)
         self.started = False
+        self.stopping = False
         for name, backend in config.backends.items():
             self.health[name] = self._new_health(backend, config)
             self.addresses[name] = str(backend.address)
@@ -237,6 +239,7 @@ class Checker:
 
     async def stop(self) -> None:
         self.started = False
+        self.stopping = True  # from here on no operator action may change a state
         tasks = [w.task for w in self.workers.values() if w.task is not None]
         for worker in self.workers.values():
             worker.stop()
@@ -381,6 +384,7 @@ class Checker:
 
     def act(self, name: str, action: str) -> Optional[Transition]:
         """pause | resume | enable | disable. Raises NotFound, ActionError or InvalidRequest."""
+        self._refuse_when_stopping()
         health = self.get_health(name)
         method = {
             "pause": health.pause,
@@ -389,7 +393,7 @@ class Checker:
             "disable": health.disable,
         }.get(action)
         if method is None:
-            raise InvalidRequest(f"unknown action {action!r}: expected pause, resume, enable or disable")
+            raise InvalidRequest(f"unknown action {quote(action)}: expected pause, resume, enable or disable")
         before = health.state
         transition = method(self.clock.monotonic(), self.clock.wall())
         logs.event(
@@ -409,6 +413,12 @@ class Checker:
             self._update_frontends(self._affected([name]))
         return transition
 
+    def _refuse_when_stopping(self) -> None:
+        # An API request still in flight during shutdown must not change a state after
+        # `stopping` is logged: nothing would carry it to VPP any more.
+        if self.stopping:
+            raise ActionError("stopping", "maglevd is shutting down; the action was not applied")
+
     def pause(self, name: str) -> Optional[Transition]:
         return self.act(name, "pause")
 
@@ -423,8 +433,9 @@ class Checker:
 
     def set_weight(self, frontend: str, pool: str, backend: str, weight: int) -> int:
         """Set a pool member's configured weight at runtime (until the next reload). Returns the old one."""
+        self._refuse_when_stopping()
         if isinstance(weight, bool) or not isinstance(weight, int) or not 0 <= weight <= MAX_WEIGHT:
-            raise InvalidRequest(f"weight: expected an integer 0..{MAX_WEIGHT}, got {weight!r}")
+            raise InvalidRequest(f"weight: expected an integer 0..{MAX_WEIGHT}, got {quote(weight)}")
         fe = self.config.frontends.get(frontend)
         if fe is None:
             raise NotFound("frontend", frontend)

@@ -13,6 +13,7 @@ A component is any object with some of these (all optional):
     on_reload(config)                       after a successful reload (checker already moved)
     on_weight(config, frontend)             after a runtime weight change
     status() -> dict                        merged into /v1/status under its name
+    health() -> dict                        {"state": "ok"|"degraded", "reason"}: /v1/status "state"
 
 The checker never imports a component; components read `daemon.checker` (states(), weights(),
 config, bus) and the metrics registry (`daemon.metrics.registry`).
@@ -33,13 +34,19 @@ from . import log as logs
 from .api import ControlApi
 from .checker import Checker
 from .clock import Clock
+from .daemon_state import daemon_state
 from .events import EventBus
 from .metrics import LagMonitor, Metrics
+from .reload_state import ReloadState
 from .version import VERSION
 
 DEFAULT_SOCKET = "/run/maglevd/maglevd.sock"
 DEFAULT_CONFIG = "/etc/vpp-maglev/maglev.yaml"
 DEFAULT_VPP_API = "/run/vpp/api.sock"
+
+
+class ConfigCheckBusy(Exception):
+    """A config check is already running (the API answers 429)."""
 
 
 @dataclass
@@ -54,15 +61,12 @@ class DaemonOptions:
 
 
 def load_config(path: str) -> Tuple[Optional[Config], int, List[str]]:
-    """(config, exit code, error lines) with check.py's codes: 0 ok, 1 unreadable/not YAML, 2 invalid."""
-    from .check import check_file
+    """(config, exit code, error lines) with check.py's codes: 0 ok, 1 unreadable/not YAML/
+    over a loader limit, 2 invalid. Read once, by the same function as `--check`."""
+    from .check import load_checked
 
-    code, errors = check_file(path)
-    if code != 0:
-        return None, code, errors
-    from ..plugins.module_utils.config import load_file
-
-    return load_file(path), 0, []
+    code, errors, config = load_checked(path)
+    return config, code, errors
 
 
 class Daemon:
@@ -84,11 +88,15 @@ class Daemon:
         self.api = ControlApi(self)
         self.logging = log_setup
         self.components: List[Any] = []
+        self._started: List[Any] = []  # components whose start() was called, stopped in reverse
+        self._reloads_closed = False  # stop() holds the reload lock for good
         self.started_mono = time.monotonic()
         self.started_wall = time.time()
         self._stop = asyncio.Event()
         self._reload_lock = asyncio.Lock()
-        self.reloads = {"ok": 0, "failed": 0}
+        self._check_running: Optional[asyncio.Future] = None
+        self.reload_state = ReloadState(self.metrics.registry)
+        self.reloads = self.reload_state.counts
 
     # -- composition --------------------------------------------------------------------------
 
@@ -106,12 +114,15 @@ class Daemon:
 
     async def start(self) -> None:
         opts = self.options
+        # The listeners first: a control socket in use (another maglevd) or a port taken fails
+        # the start before any probe runs or VPP is touched.
+        await self.api.start(opts.control_socket or None, opts.control_addr, opts.control_token, opts.metrics_addr)
         await self.checker.start()
         self.lag.start()
         for component in self.components:
             if hasattr(component, "start"):
+                self._started.append(component)  # stopped even if its start fails halfway
                 await component.start(self)
-        await self.api.start(opts.control_socket or None, opts.control_addr, opts.control_token, opts.metrics_addr)
         gctune.settle()
         logs.event(
             "ready",
@@ -129,16 +140,25 @@ class Daemon:
         await self._stop.wait()
 
     async def stop(self) -> None:
+        """Stop everything; nothing changes state after `stopping` is logged.
+
+        A reload in flight finishes first and none starts later (the lock is kept), so its
+        lines come before `stopping`. The probes stop next: no transition follows `stopping`.
+        Also safe after a failed or partial start."""
+        if not self._reloads_closed:  # stop() may be called twice: take the lock once
+            self._reloads_closed = True
+            await self._reload_lock.acquire()
         logs.event("stopping")
+        await self.checker.stop()
         await self.api.stop()
-        for component in reversed(self.components):
+        for component in reversed(self._started):
             if hasattr(component, "stop"):
                 try:
                     await component.stop()
                 except Exception:
                     logs.LOGGER.exception("component-stop-failed")
+        self._started = []
         await self.lag.stop()
-        await self.checker.stop()
 
     # -- operations ---------------------------------------------------------------------------
 
@@ -151,22 +171,39 @@ class Daemon:
         return old
 
     async def check_config(self) -> Dict[str, Any]:
+        """Validate the config file in a thread; one check at a time (ConfigCheckBusy otherwise).
+
+        A check of the largest accepted file holds a few hundred MB while it runs, so
+        concurrent checks would multiply that. The slot is held until the thread ends, even
+        if the request that started it went away."""
         from .check import check_file
 
+        if self._check_running is not None:
+            raise ConfigCheckBusy("a config check is already running; retry when it has finished")
         path = self.options.config_path
-        code, errors = await asyncio.get_running_loop().run_in_executor(None, check_file, path)
+        future = asyncio.get_running_loop().run_in_executor(None, gctune.without_collector(check_file), path)
+        self._check_running = future
+        future.add_done_callback(self._check_done)
+        code, errors = await asyncio.shield(future)
         return {"ok": code == 0, "path": path, "exit_code": code, "errors": errors}
+
+    def _check_done(self, future: asyncio.Future) -> None:
+        self._check_running = None
+        if not future.cancelled() and future.exception() is not None:  # retrieved: logged once, here
+            logs.LOGGER.error("config-check-failed", exc_info=future.exception())
 
     async def reload(self, source: str = "signal") -> Dict[str, Any]:
         """Validate the file first; keep the running config on any error (SIGHUP and the API)."""
         path = self.options.config_path
         async with self._reload_lock:
             try:
-                config, code, errors = await asyncio.get_running_loop().run_in_executor(None, load_config, path)
+                # Read and parsed in a thread, so probes and the API keep running meanwhile.
+                parse = gctune.without_collector(load_config)
+                config, code, errors = await asyncio.get_running_loop().run_in_executor(None, parse, path)
             except Exception as exc:  # never let a reload take the daemon down
                 config, code, errors = None, 2, [f"{path}: {type(exc).__name__}: {exc}"]
             if config is None:
-                self.reloads["failed"] += 1
+                self.reload_state.record(False, errors)
                 kind = "parse" if code == 1 else "semantic"
                 logs.event("config-reload-failed", logging.ERROR, path=path, source=source, kind=kind, errors=errors)
                 self.bus.publish("config-reload-failed", path=path, source=source, kind=kind, errors=errors)
@@ -176,7 +213,7 @@ class Daemon:
             for component in self.components:
                 if hasattr(component, "on_reload"):
                     component.on_reload(config)
-            self.reloads["ok"] += 1
+            self.reload_state.record(True, [])
             logs.event("config-reload", path=path, source=source, **summary)
             self.bus.publish("config-reload", path=path, source=source, **summary)
             return {"ok": True, "path": path, "exit_code": 0, "errors": [], "summary": summary}
@@ -203,9 +240,14 @@ class Daemon:
             "reloads": dict(self.reloads),
             "vpp_api_addr": self.options.vpp_api_addr,
         }
+        health = {self.reload_state.name: self.reload_state.health()}
         for component in self.components:
+            name = getattr(component, "name", type(component).__name__)
             if hasattr(component, "status"):
-                data[getattr(component, "name", type(component).__name__)] = component.status()
+                data[name] = component.status()
+            if hasattr(component, "health"):
+                health[name] = component.health()
+        data.update(daemon_state(health))  # "state": ok | degraded, and why
         return data
 
 

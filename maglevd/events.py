@@ -8,7 +8,9 @@ Two ways to listen:
 - `subscribe(...)`: a bounded queue per subscriber, for API event streams. A full queue drops
   the event for that subscriber only and counts it; the subscriber is told how many it missed
   (a `dropped` event) before its next event. Publishing never waits, so a slow or stuck
-  subscriber cannot slow probing.
+  subscriber cannot slow probing. A queue holds at most MAX_QUEUE events whatever the
+  subscriber asked for; closing a subscription (the API does it the moment its client's
+  connection goes) drops its queue at once and wakes its reader (`SubscriptionClosed`).
 
 Event types (stable names): backend-transition, frontend-transition, weight-change,
 config-reload, config-reload-failed, probe (only when someone subscribed to it), log, dropped.
@@ -24,6 +26,14 @@ from collections import deque
 from typing import Any, Callable, Deque, Dict, List, Optional
 
 log = logging.getLogger("maglevd.events")
+
+# Events one subscriber may hold. Subscribers share the Event objects, so stalled subscribers
+# together pin at most this many events (tens of MB) plus a pointer per queued event each.
+MAX_QUEUE = 65536
+
+
+class SubscriptionClosed(Exception):
+    """The subscription was closed (its client went away) while its reader waited."""
 
 
 class Event:
@@ -48,7 +58,7 @@ Filter = Callable[[Event], bool]
 class Subscription:
     def __init__(self, bus: EventBus, maxsize: int, accept: Optional[Filter], probes: bool, logs: bool) -> None:
         self.bus = bus
-        self.maxsize = max(1, maxsize)
+        self.maxsize = min(max(1, maxsize), MAX_QUEUE)
         self.accept = accept
         self.probes = probes
         self.logs = logs
@@ -81,15 +91,20 @@ class Subscription:
 
     async def get(self) -> Event:
         while True:
+            if self.closed:
+                raise SubscriptionClosed()
             event = self.get_nowait()
             if event is not None:
                 return event
             await self._ready.wait()
 
     def close(self) -> None:
+        """Leave the bus and drop the queue now (not when the reader next wakes up)."""
         if not self.closed:
             self.closed = True
             self.bus._subscriptions.remove(self)
+            self.queue.clear()
+            self._ready.set()  # a waiting get() wakes and raises SubscriptionClosed
 
 
 class EventBus:

@@ -11,6 +11,10 @@ counting frees it without the collector.
 from __future__ import annotations
 
 import gc
+import threading
+from typing import Any, Callable, TypeVar
+
+T = TypeVar("T")
 
 GEN0_THRESHOLD = 20000
 
@@ -21,3 +25,35 @@ def settle() -> None:
     gc.freeze()
     gen0, gen1, gen2 = gc.get_threshold()
     gc.set_threshold(max(GEN0_THRESHOLD, gen0), gen1, gen2)
+
+
+_paused = 0
+_paused_lock = threading.Lock()
+_was_enabled = True
+
+
+def without_collector(function: Callable[..., T]) -> Callable[..., T]:
+    """``function`` run with the cyclic collector paused (for a config parse in a thread).
+
+    A parse builds a few million objects; each full collection while it runs walks all of
+    them with the GIL held, which stalled the event loop for 50-100 ms at a time. The parse
+    is bounded by the loader's limits and the loop's garbage is acyclic (freed by reference
+    counting meanwhile), so pausing is safe; settle() collects after a reload anyway.
+    Nested and concurrent uses are counted: the last one to end restores the collector."""
+
+    def run(*args: Any) -> T:
+        global _paused, _was_enabled
+        with _paused_lock:
+            if _paused == 0:
+                _was_enabled = gc.isenabled()
+                gc.disable()
+            _paused += 1
+        try:
+            return function(*args)
+        finally:
+            with _paused_lock:
+                _paused -= 1
+                if _paused == 0 and _was_enabled:
+                    gc.enable()
+
+    return run

@@ -3,22 +3,31 @@
     {"time": "2026-05-01T10:00:00.123Z", "level": "info", "event": "backend-transition",
      "backend": "web1", "from": "unknown", "to": "up", "code": "L7OK"}
 
-Stable event names: starting, ready, stopping, backend-transition, frontend-transition,
+Stable event names: starting, ready, stopping, stopped (last line, with exit_code), backend-transition, frontend-transition,
 weight-change, operator-action, probe (debug), probe-late (debug: a late timeout retried, not
 counted; schedule.py), config-reload, config-reload-failed,
 icmp-unavailable, event-subscriber-dropped, listener-error ... (docs/maglevd.md lists them).
 
 The same records are fanned out to event-stream subscribers that asked for logs; they may ask
 for debug records whatever the daemon's own --log-level (as vpp-maglev's LogBroadcaster).
+
+`install_process_hooks` makes the JSON lines the only output of the daemon process: other
+libraries' loggers (aiohttp, vpp_papi) become `library-log`, Python warnings `warning`,
+uncaught exceptions (threads, asyncio callbacks, "Future exception was never retrieved",
+errors in __del__) `unhandled-exception`, and any other write to stderr `stderr`.
 """
 
 from __future__ import annotations
 
+import asyncio
+import io
 import json
 import logging
 import sys
+import threading
 import time
-from typing import Any, Optional, TextIO
+import traceback
+from typing import Any, Dict, Optional, TextIO
 
 from .events import EventBus
 
@@ -61,7 +70,13 @@ def _iso(when: float) -> str:
 
 def record_dict(record: logging.LogRecord) -> dict:
     fields = getattr(record, "fields", None)
-    data = {"time": _iso(record.created), "level": NAMES.get(record.levelno, "info"), "event": record.getMessage()}
+    level = NAMES.get(record.levelno, "info")
+    if record.name == "maglevd" or record.name.startswith("maglevd."):
+        data = {"time": _iso(record.created), "level": level, "event": record.getMessage()}
+    else:  # someone else's logger: free text, so the event name is fixed and the text a field
+        event_name = "warning" if record.name == "py.warnings" else "library-log"
+        data = {"time": _iso(record.created), "level": level, "event": event_name, "logger": record.name}
+        data["message"] = record.getMessage()
     if fields:
         data.update(fields)
     if record.exc_info:
@@ -127,3 +142,77 @@ class LogSetup:
         for handler in (self.stdout, self.bus_handler):
             if handler is not None:
                 LOGGER.removeHandler(handler)
+
+
+# -- the rest of the process's output --------------------------------------------------------------
+
+
+class StderrLines(io.TextIOBase):
+    """sys.stderr for the daemon: each line written becomes a `stderr` JSON line on `stream`.
+
+    It formats and writes by itself, not through logging: logging reports its own failures on
+    sys.stderr, and that must not loop back into logging."""
+
+    def __init__(self, stream: TextIO) -> None:
+        super().__init__()
+        self.stream = stream
+        self.partial = ""
+        self.lock = threading.Lock()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        with self.lock:
+            lines = (self.partial + text).split("\n")
+            self.partial = lines.pop()
+            for line in lines:
+                self._emit(line)
+        return len(text)
+
+    def flush(self) -> None:
+        with self.lock:
+            if self.partial:
+                self._emit(self.partial)
+                self.partial = ""
+
+    def _emit(self, line: str) -> None:
+        if not line.strip():
+            return
+        data = {"time": _iso(time.time()), "level": "error", "event": "stderr", "message": line}
+        try:
+            self.stream.write(json.dumps(data, separators=(",", ":")) + "\n")
+            self.stream.flush()
+        except (OSError, ValueError):  # stdout gone too: nowhere left to say it
+            pass
+
+
+def _unhandled(where: str, exc: Optional[BaseException], **fields: Any) -> None:
+    error = "".join(traceback.format_exception(exc)).rstrip() if exc is not None else None
+    event("unhandled-exception", logging.ERROR, where=where, error=error, **fields)
+
+
+def asyncio_exception_handler(loop: asyncio.AbstractEventLoop, context: Dict[str, Any]) -> None:
+    """The loop's handler: a task or callback that failed unseen ("Future exception was never
+    retrieved", "Task exception was never retrieved", an exception in a callback)."""
+    _unhandled("asyncio", context.get("exception"), message=str(context.get("message", "")))
+
+
+def install_process_hooks(stream: TextIO) -> None:
+    """Route every other way the process writes to stderr through JSON lines on `stream`."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    root.addHandler(handler)
+    root.setLevel(logging.WARNING)  # other libraries' info/debug chatter stays out
+    logging.captureWarnings(True)
+    sys.excepthook = lambda kind, exc, tb: _unhandled("main", exc)
+    threading.excepthook = lambda args: _unhandled(
+        "thread", args.exc_value, thread=args.thread.name if args.thread else None
+    )
+    sys.unraisablehook = lambda unraisable: _unhandled(
+        "unraisable", unraisable.exc_value, message=str(unraisable.err_msg or ""), object=repr(unraisable.object)[:200]
+    )
+    sys.stderr = StderrLines(stream)

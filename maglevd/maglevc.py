@@ -5,19 +5,22 @@
     maglevc set backend web1 pause
     maglevc                       # interactive shell: tab completion, `?` help, prefix matching
 
-Commands (words may be abbreviated to any unique prefix; an exact match wins):
+Commands (keywords and names may be abbreviated to any unique prefix; an exact match wins):
 
     show version | status
-    show frontends | frontend NAME
-    show backends | backend NAME
+    show frontends | frontend NAME     (show frontends NAME works too)
+    show backends | backend NAME       (show backends NAME too)
     show healthchecks | healthcheck NAME
     show vpp info | show vpp lb state
-    set backend NAME pause|resume|enable|disable
-    set frontend NAME pool POOL backend NAME weight 0-100
+    set backend NAME pause|resume|enable|disable [--force]
+    set frontend NAME pool POOL backend NAME weight 0-100 [--force]
     watch events [num N] [log [level LEVEL]] [probes] [backend NAME] [frontend NAME]
     config check | config reload
     sync vpp lb state
     quit | exit
+
+maglevd refuses to pause, disable or zero-weight the last backend that serves a frontend;
+`--force` does it anyway.
 
 Exit codes: 0 ok, 1 maglevd refused the request, 2 usage error, 3 maglevd not reachable.
 """
@@ -35,6 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from ..plugins.module_utils.maglevd_client import DEFAULT_SOCKET, MaglevdClient, MaglevdError, MaglevdUnavailable
+from .environment import control_socket
 from .version import VERSION
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_UNAVAILABLE = 0, 1, 2, 3
@@ -71,6 +75,7 @@ def S(kind: str, help: str = "", run: Optional[str] = None, *children: Node) -> 
 
 
 ACTION_WORDS = ("pause", "resume", "enable", "disable")
+FORCE = "--force"  # allowed anywhere in `set backend` / `set frontend ... weight`
 
 TREE = Node(
     "",
@@ -81,11 +86,17 @@ TREE = Node(
             None,
             K("version", "daemon version", "show_version"),
             K("status", "daemon status", "show_status"),
-            K("frontends", "all frontends", "show_frontends"),
+            # vpp-maglev's users type `show frontends NAME`: the plural takes an optional name too.
+            K("frontends", "all frontends", "show_frontends", S("frontend", "frontend name", "show_frontend")),
             K("frontend", "one frontend", None, S("frontend", "frontend name", "show_frontend")),
-            K("backends", "all backends", "show_backends"),
+            K("backends", "all backends", "show_backends", S("backend", "backend name", "show_backend")),
             K("backend", "one backend", None, S("backend", "backend name", "show_backend")),
-            K("healthchecks", "all healthchecks", "show_healthchecks"),
+            K(
+                "healthchecks",
+                "all healthchecks",
+                "show_healthchecks",
+                S("healthcheck", "healthcheck name", "show_healthcheck"),
+            ),
             K("healthcheck", "one healthcheck", None, S("healthcheck", "healthcheck name", "show_healthcheck")),
             K(
                 "vpp",
@@ -190,6 +201,8 @@ def parse(words: List[str]) -> Tuple[str, Dict[str, str], List[str]]:
             if all(n.word.startswith(shortest.word) for n in candidates):
                 more = index + 1 < len(words)
                 fitting = [n for n in candidates if (n.children if more else n.run)]
+                if shortest in fitting:  # both fit ("fr NAME"): the shorter word, as typed
+                    fitting = [shortest]
                 keyword = fitting[0] if len(fitting) == 1 else None
         if keyword is not None:
             node = keyword
@@ -211,6 +224,25 @@ def parse(words: List[str]) -> Tuple[str, Dict[str, str], List[str]]:
         options = ", ".join(n.word if n.kind is None or not n.help else f"{n.word} ({n.help})" for n in node.children)
         raise UsageError(f"incomplete command {' '.join(consumed)!r}: expected {options}")
     return node.run, values, []
+
+
+MAX_LISTED = 10  # candidates named in an "ambiguous" error
+
+
+def resolve_name(kind: str, word: str, names: Sequence[str]) -> str:
+    """A name as keywords are matched: exact wins, then a unique prefix. An unknown name is
+    returned as typed (the daemon says it is not found); an ambiguous one is a UsageError."""
+    if word in names:
+        return word
+    matches = [n for n in names if n.startswith(word)]
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        listed = ", ".join(matches[:MAX_LISTED]) + (
+            f" ... ({len(matches) - MAX_LISTED} more)" if len(matches) > MAX_LISTED else ""
+        )
+        raise UsageError(f"{kind} {word[:200]!r} is ambiguous: {listed}")
+    return word
 
 
 def parse_watch(words: List[str]) -> Dict[str, Any]:
@@ -391,15 +423,19 @@ def render_kv(data: Any, indent: str = "") -> str:
 
 
 def render_vpp_info(data: Dict[str, Any]) -> str:
-    """render_kv, with the Unix timestamps the API sends shown as UTC times."""
+    """render_kv, with the Unix timestamps the API sends shown as UTC times and the age of
+    the last successful VPP round trip as "N.Ns ago" ("never" before the first)."""
     shown = dict(data)
     for key, value in data.items():
         if (
             isinstance(value, (int, float))
             and not isinstance(value, bool)
-            and (key.endswith("_since") or key == "time")
+            and (key.endswith("_since") or key in ("time", "last_ok"))
         ):
             shown[key] = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(value))
+    if "last_ok_age" in data and data.get("enabled", True):
+        age = data["last_ok_age"]
+        shown["last_ok_age"] = "never" if age is None else "%.1fs ago" % age
     return render_kv(shown)
 
 
@@ -427,6 +463,32 @@ class Runner:
         self.as_json = as_json
         self.out = out
 
+    def names(self, kind: Optional[str], values: Dict[str, str]) -> List[str]:
+        """The daemon's names for a slot (the cheapest list that has them); [] if it cannot say."""
+        c = self.client
+        try:
+            if kind == "backend":
+                return list(c.states())
+            if kind == "frontend":
+                return [f["name"] for f in c.frontends()]
+            if kind == "healthcheck":
+                return [h["name"] for h in c.healthchecks()]
+            if kind == "pool" and "frontend" in values:
+                return [p["name"] for p in c.frontend(values["frontend"])["pools"]]
+            if kind == "action":
+                return list(ACTION_WORDS)
+        except MaglevdError:
+            return []
+        return []
+
+    def resolve(self, values: Dict[str, str]) -> Dict[str, str]:
+        """Complete abbreviated names from the daemon (the frontend before its pool)."""
+        resolved = dict(values)
+        for kind in ("frontend", "pool", "backend", "healthcheck"):
+            if kind in resolved:
+                resolved[kind] = resolve_name(kind, resolved[kind], self.names(kind, resolved))
+        return resolved
+
     def emit(self, data: Any, render: Optional[Callable[[Any], str]] = None) -> None:
         if self.as_json or render is None:
             self.out(json.dumps(data, indent=2, default=str) if not self.as_json else json.dumps(data, default=str))
@@ -434,7 +496,11 @@ class Runner:
             self.out(render(data))
 
     def execute(self, words: List[str]) -> int:
-        handler, values, rest = parse(words)
+        force = FORCE in words
+        handler, values, rest = parse([w for w in words if w != FORCE])
+        if force and handler not in ("set_backend", "set_weight"):
+            raise UsageError(f"{FORCE} applies only to set backend and set frontend ... weight")
+        values = self.resolve(values)
         if handler == "quit":
             raise SystemExit(EXIT_OK)
         if handler == "help":
@@ -470,14 +536,17 @@ class Runner:
             action = [a for a in ACTION_WORDS if a.startswith(values["action"])]
             if len(action) != 1:
                 raise UsageError(f"set backend: expected one of {', '.join(ACTION_WORDS)}, got {values['action']!r}")
-            result = c.backend_action(values["backend"], action[0])
+            result = c.backend_action(values["backend"], action[0], force=force)
             self.emit(result, lambda b: f"backend {b['name']}: {b['state']}" + ("" if b["changed"] else " (unchanged)"))
         elif handler == "set_weight":
             try:
                 weight = int(values["weight"])
             except ValueError:
                 raise UsageError(f"weight: expected an integer 0-100, got {values['weight']!r}")
-            self.emit(c.set_weight(values["frontend"], values["pool"], values["backend"], weight), render_frontend)
+            self.emit(
+                c.set_weight(values["frontend"], values["pool"], values["backend"], weight, force=force),
+                render_frontend,
+            )
         elif handler == "config_check":
             result = c.config_check()
             self.emit(result, lambda r: f"{r['path']}: OK" if r["ok"] else "\n".join(r["errors"]))
@@ -544,46 +613,64 @@ class Shell(cmd.Cmd):
         self.identchars += "-."
         self._names: Dict[str, List[str]] = {}
 
-    def names(self, kind: Optional[str]) -> List[str]:
-        c = self.runner.client
+    def preloop(self) -> None:
+        # Names have hyphens (web-1) and dots: only whitespace separates words, or readline
+        # would complete just the part after the last "-".
         try:
-            if kind == "backend":
-                return [b["name"] for b in c.backends()]
-            if kind == "frontend":
-                return [f["name"] for f in c.frontends()]
-            if kind == "healthcheck":
-                return [h["name"] for h in c.healthchecks()]
-            if kind == "action":
-                return list(ACTION_WORDS)
-        except MaglevdError:
-            return []
-        return []
+            import readline
+        except ImportError:  # no readline: no completion to configure
+            return
+        readline.set_completer_delims(" \t\n")
 
     def candidates(self, words: List[str], partial: str) -> List[str]:
-        node = TREE
+        """What may follow `words`, starting with `partial`: keywords, then the daemon's names."""
+        node, values = TREE, {}
         for word in words:
             if node.run == "watch_events":
-                return [k for k in WATCH_OPTIONS if k.startswith(partial)]
-            keyword, _node = match_keyword(word, node.children)
+                break
+            keyword, _candidates = match_keyword(word, node.children)
             if keyword is None:
                 slots = [n for n in node.children if n.kind is not None]
                 if not slots:
                     return []
                 keyword = slots[0]
+                values[keyword.kind] = word
             node = keyword
         if node.run == "watch_events":
             return [k for k in WATCH_OPTIONS if k.startswith(partial)]
         result = [n.word for n in node.children if n.kind is None and n.word.startswith(partial)]
         for slot in (n for n in node.children if n.kind is not None):
-            result += [name for name in self.names(slot.kind) if name.startswith(partial)]
+            if slot.kind == "pool":  # an abbreviated frontend names its pools too
+                values["frontend"] = resolve_name("frontend", values["frontend"], self.runner.names("frontend", values))
+            result += [name for name in self.runner.names(slot.kind, values) if name.startswith(partial)]
         return result
 
-    def completenames(self, text, *ignored):
-        return [w + " " for w in self.candidates([], text)]
+    def complete_line(self, line: str) -> List[str]:
+        """Completions of the last word of `line` (the text before the cursor), each a whole word."""
+        try:
+            words = shlex.split(line)
+        except ValueError:  # an open quote: nothing sensible to offer
+            return []
+        partial = "" if not line or line[-1].isspace() else words.pop()
+        try:
+            return [w + " " for w in self.candidates(words, partial)]
+        except UsageError:
+            return []
+
+    def _complete(self, text: str, line: str, begidx: int, endidx: int) -> List[str]:
+        # readline replaces only `text` (from begidx); our words start at the last whitespace.
+        # They differ when readline's own delimiters split a name ("-"): cut the part it keeps.
+        before = line[:endidx]
+        start = len(before) - len(before.split()[-1]) if before and not before[-1].isspace() else endidx
+        keep = max(0, begidx - start)
+        return [c[keep:] for c in self.complete_line(before) if c.startswith(before[start:begidx])]
+
+    def completenames(self, text, line="", begidx=0, endidx=None, *ignored):
+        line = line or text
+        return self._complete(text, line, begidx, len(line) if endidx is None else endidx)
 
     def completedefault(self, text, line, begidx, endidx):
-        words = shlex.split(line[:begidx])
-        return [w + " " for w in self.candidates(words, text)]
+        return self._complete(text, line, begidx, endidx)
 
     def default(self, line: str) -> bool:
         line = line.strip()
@@ -632,21 +719,51 @@ class Shell(cmd.Cmd):
 
 
 def main(argv: Optional[List[str]] = None) -> int:
+    """_main, with a reader that went away (`| head -1`, `| true`) as a quiet exit 0."""
+    try:
+        code = _main(argv)
+        sys.stdout.flush()  # buffered output meets the closed pipe here, not at interpreter exit
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_OK
+    except KeyboardInterrupt:  # Ctrl-C during a one-shot command
+        return 130
+    return code
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's last flush does not fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # no real file descriptor (embedded, tests): nothing to flush
+        pass
+
+
+def _main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="maglevc", description="maglevd command-line client", add_help=True)
     parser.add_argument(
-        "--socket", default=os.environ.get("MAGLEV_SOCKET", DEFAULT_SOCKET), help="maglevd control socket"
+        "--socket", default=None, help="maglevd control socket ($MAGLEV_SOCKET, default " + DEFAULT_SOCKET + ")"
     )
     parser.add_argument("--server", default=os.environ.get("MAGLEV_SERVER"), help="host:port of a TCP control listener")
     parser.add_argument("--token", default=os.environ.get("MAGLEV_CONTROL_TOKEN"), help="bearer token for --server")
     parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
     parser.add_argument("--timeout", type=float, default=10.0)
+    parser.add_argument(
+        FORCE, action="store_true", help="let set backend / set weight leave a frontend with no backend (VPP drops it)"
+    )
     parser.add_argument("words", nargs=argparse.REMAINDER, help="a command; none starts the shell")
     args = parser.parse_args(argv)
+    if args.socket is None:
+        args.socket, warning = control_socket(os.environ, DEFAULT_SOCKET)
+        if warning and not args.server:
+            print(f"maglevc: warning: {warning}", file=sys.stderr)
     client = MaglevdClient(args.socket, args.server, args.token, args.timeout)
     runner = Runner(client, args.json)
     if args.words:
         try:
-            return run_line(runner, shlex.join(args.words))
+            return run_line(runner, shlex.join(args.words + ([FORCE] if args.force else [])))
         except SystemExit as exc:
             return int(exc.code or 0)
     try:

@@ -33,14 +33,17 @@ import logging
 import time
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Set, Tuple
 
+from ..plugins.module_utils import writer_lock
 from ..plugins.module_utils.config_model import Config
 from ..plugins.module_utils.desired import desired_state, frontend_weights
 from ..plugins.module_utils.lbstate import IPAddress, LbState, VipKey
 from ..plugins.module_utils.planner import Plan, PlanError, plan
+from ..plugins.module_utils.vpp_errors import describe
 from ..plugins.module_utils.vppclient import VppApplyError, VppClient, VppError
 from ..plugins.module_utils.weights import BackendState
 from .vpp import VppConnection, emit, lost_connection
 from .vpp_metrics import VppMetrics
+from .vpp_tasks import keep_running
 from .warmup import Phase, Warmup
 
 log = logging.getLogger("maglevd.reconciler")
@@ -173,12 +176,16 @@ class Reconciler:
         self._wake = asyncio.Event()
         if self._pending or self._full_reason:
             self._wake.set()
+        # keep_running: an exception in one of them is logged, counted and the task goes on;
+        # none of them may end while maglevd runs (the worker is the only path to VPP).
         self._tasks = [
-            loop.create_task(self._worker(), name="maglevd-reconciler"),
-            loop.create_task(self._periodic(), name="maglevd-sync-timer"),
+            loop.create_task(keep_running(self._worker, self._crashed("reconcile")), name="maglevd-reconciler"),
+            loop.create_task(keep_running(self._periodic, self._crashed("sync-timer")), name="maglevd-sync-timer"),
         ]
         if not self.warmup.finished:
-            self._tasks.append(loop.create_task(self._warmup_timer(), name="maglevd-warmup"))
+            self._tasks.append(
+                loop.create_task(keep_running(self._warmup_timer, self._crashed("warmup")), name="maglevd-warmup")
+            )
         self.metrics.warmup.set(0 if self.warmup.finished else 1)
         emit(
             log,
@@ -203,6 +210,13 @@ class Reconciler:
             self._retry_handle.cancel()
         self._resolve_waiters({"scope": "full", "result": "cancelled", "error": "maglevd is stopping"})
         emit(log, "vpp-reconciler-stop")
+
+    def _crashed(self, stage: str) -> Callable[[BaseException], None]:
+        def report(exc: BaseException) -> None:
+            self.vpp.record_error(stage, exc, traceback=True)
+            self.metrics.desync.set(1)
+
+        return report
 
     async def _on_connect(self) -> None:
         self.current = None
@@ -255,10 +269,11 @@ class Reconciler:
                     await self._full_sync(self._full_reason or "cache invalid")
                 elif self._pending:
                     await self._vip_sync()
-            except Exception:  # a bug must not kill the only path to VPP
-                log.exception("vpp-sync crashed; scheduling a full sync")
+            except Exception as exc:  # a bug must not kill the only path to VPP
+                self.vpp.record_error("reconcile", exc, traceback=True)
+                self.metrics.desync.set(1)
                 self.current = None
-                self._schedule_retry("internal error")
+                self._schedule_retry("internal error: %s" % describe(exc))
             finally:
                 self._busy = False
 
@@ -322,7 +337,8 @@ class Reconciler:
             self._record("vip", "noop", started, the_plan, frontends=allowed)
             return
         try:
-            await self.vpp.call(lambda client: client.apply(the_plan.ops))
+            # Under the writer lock, as every writer (the modules too); see writer_lock.locked.
+            await self.vpp.call(writer_lock.locked(lambda client: client.apply(the_plan.ops)), stage="apply")
         except VppError as exc:
             # Keep the work: the full sync that follows re-derives it from fresh state.
             self._pending.update(allowed)
@@ -338,6 +354,15 @@ class Reconciler:
         started = self.clock()
         self._full_reason = None
         waiters, self._full_waiters = self._full_waiters, []
+        try:
+            await self._full_sync_for(reason, started, waiters)
+        except Exception as exc:
+            # A bug must not leave `sync vpp lb state` waiting forever: answer, then let the
+            # worker count it and schedule the retry.
+            self._resolve(waiters, {"scope": "full", "result": "error", "error": "internal error: %s" % describe(exc)})
+            raise
+
+    async def _full_sync_for(self, reason: str, started: float, waiters: List[asyncio.Future]) -> None:
         states = self._states_snapshot()
         config = self.config
         hands_off = self.warmup.phase(self.clock()) is Phase.HANDS_OFF
@@ -366,8 +391,11 @@ class Reconciler:
             return plans[-1].after, plans
 
         try:
-            current, plans = await self.vpp.call(work)
+            # read -> plan -> apply under the writer lock; hands-off only reads and takes none.
+            current, plans = await self.vpp.call(work if hands_off else writer_lock.locked(work), stage="sync")
         except (VppError, PlanError) as exc:
+            if isinstance(exc, PlanError):  # VppErrors were counted by call()
+                self.vpp.record_error("plan", exc)
             self._pending.update(names)
             self._touched |= touched
             result = self._failed("full", started, exc, reason=reason)

@@ -8,7 +8,16 @@ more than one writer. The supervisor task (``run``) owns the connection:
     connect (vppclient.connect) -> log vpp-connect -> on_connect callbacks (the reconciler's
     full sync) -> control_ping every ``ping_interval`` -> on a failed ping or any call that
     lost the connection: close, log vpp-disconnect, on_disconnect callbacks -> retry after a
-    backoff (``retry_min`` doubling up to ``retry_max``) -> connect ...
+    backoff (``retry_min`` doubling up to ``retry_max``; reset only by a connection that lasted
+    ``retry_max``) -> connect ...
+
+Nothing on the VPP side ends that loop or freezes it silently: any exception a call raises
+(not only ``VppError``: a bug, ``EMFILE`` when file descriptors run out) is logged
+(``vpp-error``), counted (``maglev_vpp_errors_total{stage,kind}``) and treated as a lost
+connection; the supervisor itself runs under ``vpp_tasks.keep_running``. Liveness is asked of
+the client (``VppClient.reader_alive``: the reader thread, never its absence), and the age
+of the last successful round trip is kept (``last_ok_age``): past 3 ping intervals the VPP
+side reports itself ``degraded`` (vpp_health.py).
 
 An empty ``api_socket`` disables VPP entirely (``enabled`` is False, ``run`` returns at once).
 """
@@ -20,11 +29,21 @@ import logging
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Awaitable, Callable, List, Optional, TypeVar
+from typing import Any, Awaitable, Callable, Dict, List, Optional, TypeVar
 
 from ..plugins.module_utils import vppclient
-from ..plugins.module_utils.vppclient import VppApplyError, VppClient, VppConnectionError, VppError
+from ..plugins.module_utils.planner import PlanError
+from ..plugins.module_utils.vpp_errors import describe
+from ..plugins.module_utils.vppclient import (
+    VppApplyError,
+    VppClient,
+    VppConnectionError,
+    VppError,
+    VppInternalError,
+)
+from .vpp_health import vpp_health
 from .vpp_metrics import VppMetrics
+from .vpp_tasks import keep_running
 
 log = logging.getLogger("maglevd.vpp")
 
@@ -48,6 +67,14 @@ def lost_connection(exc: BaseException) -> bool:
     if isinstance(exc, VppApplyError):
         return exc.dropped
     return isinstance(exc, VppConnectionError)
+
+
+def error_kind(exc: BaseException) -> str:
+    """The ``kind`` label of maglev_vpp_errors_total: ``internal`` (not VPP's doing),
+    ``connection`` (the connection failed or was lost), ``refused`` (VPP answered an error)."""
+    if isinstance(exc, VppInternalError) or not isinstance(exc, VppError):
+        return "internal"
+    return "connection" if lost_connection(exc) else "refused"
 
 
 class VppConnection:
@@ -82,9 +109,16 @@ class VppConnection:
         self.vpp_pid: Optional[int] = None
         self.last_error = ""
         self.connects = 0
+        self.clock: Callable[[], float] = time.monotonic
+        self.created_mono = self.clock()
+        self.last_ok_mono: Optional[float] = None  # the last successful VPP round trip
+        self.last_ok_wall: Optional[float] = None
+        self.errors: Dict[str, int] = {}  # "stage/kind" -> count (maglev_vpp_errors_total)
+        self.metrics.watch(self)
         self._executor: Optional[ThreadPoolExecutor] = None
         self._lost: Optional[asyncio.Event] = None
         self._stopping = False
+        self._connect_failed = 0  # connect failures in a row (a repeated error is logged once)
         self._task: Optional[asyncio.Task] = None
 
     @property
@@ -97,8 +131,13 @@ class VppConnection:
 
     # -- calls ------------------------------------------------------------------------------------
 
-    async def call(self, fn: Callable[[VppClient], T]) -> T:
-        """Run ``fn(client)`` on the VPP thread. A lost connection triggers the reconnect."""
+    async def call(self, fn: Callable[[VppClient], T], stage: str = "call") -> T:
+        """Run ``fn(client)`` on the VPP thread. A lost connection triggers the reconnect.
+
+        ``stage`` (read, apply, sync, ping ...) labels the error counter. VppError and PlanError
+        reach the caller as they are; any other exception is a fault of the VPP side: it is
+        logged with its traceback, the connection is dropped (reconnect with backoff) and the
+        caller gets a VppInternalError."""
         client = self.client
         if client is None:
             raise VppNotConnected(
@@ -108,12 +147,67 @@ class VppConnection:
             )
         loop = asyncio.get_running_loop()
         try:
-            return await loop.run_in_executor(self._ensure_executor(), fn, client)
+            result = await loop.run_in_executor(self._ensure_executor(), fn, client)
         except VppError as exc:
-            if lost_connection(exc) and self.client is client:
-                self.last_error = str(exc)
-                self._mark_lost()
+            self.record_error(stage, exc, traceback=isinstance(exc, VppInternalError))
+            if lost_connection(exc):
+                self._drop(client, str(exc))
+            else:
+                self._round_trip_ok()  # VPP answered, with an error
             raise
+        except PlanError:
+            raise
+        except Exception as exc:
+            error = VppInternalError(
+                "unexpected error on the VPP side during %s: %s" % (stage, describe(exc)), self.api_socket, exc
+            )
+            self.record_error(stage, exc, traceback=True)
+            self._drop(client, str(error))
+            raise error from exc
+        self._round_trip_ok()
+        return result
+
+    def record_error(self, stage: str, exc: BaseException, *, traceback: bool = False) -> None:
+        """Count (and for internal errors log) one failure of the VPP side."""
+        kind = error_kind(exc)
+        key = "%s/%s" % (stage, kind)
+        self.errors[key] = self.errors.get(key, 0) + 1
+        self.metrics.errors.labels(stage, kind).inc()
+        if kind == "internal":
+            log.error(
+                "vpp-error",
+                exc_info=exc if traceback else None,
+                extra={"fields": {"stage": stage, "kind": kind, "error": describe(exc)}},
+            )
+
+    def _drop(self, client: VppClient, reason: str) -> None:
+        """``client`` is not to be trusted any more: make the supervisor reconnect."""
+        if self.client is not client:
+            return
+        try:
+            client.broken = True  # reader_alive() is False from now on
+        except Exception:  # a client that has no such attribute: the lost event suffices
+            pass
+        self.last_error = reason
+        self._mark_lost()
+
+    def _round_trip_ok(self) -> None:
+        self.last_ok_mono = self.clock()
+        self.last_ok_wall = time.time()
+
+    def last_ok_age(self) -> Optional[float]:
+        """Seconds since the last successful VPP round trip (None: none yet)."""
+        return None if self.last_ok_mono is None else max(0.0, self.clock() - self.last_ok_mono)
+
+    def health(self) -> Dict[str, Any]:
+        """{"state": "ok"|"degraded", "reason": ...} (vpp_health.py)."""
+        state, reason = vpp_health(
+            enabled=self.enabled,
+            connected=self.connected,
+            last_ok_age=self.last_ok_age(),
+            ping_interval=self.ping_interval,
+        )
+        return {"state": state, "reason": reason}
 
     def _ensure_executor(self) -> ThreadPoolExecutor:
         if self._executor is None:
@@ -130,7 +224,10 @@ class VppConnection:
         if not self.enabled:
             emit(log, "vpp-disabled", reason="no VPP API socket given; maglevd only probes")
             return None
-        self._task = asyncio.get_running_loop().create_task(self.run(), name="maglevd-vpp")
+        self._task = asyncio.get_running_loop().create_task(
+            keep_running(self.run, lambda exc: self.record_error("supervisor", exc, traceback=True)),
+            name="maglevd-vpp",
+        )
         return self._task
 
     async def stop(self) -> None:
@@ -150,60 +247,88 @@ class VppConnection:
             self._executor = None
 
     async def run(self) -> None:
-        loop = asyncio.get_running_loop()
+        """Connect, watch, reconnect: until stop(). An exception anywhere in one round (a
+        bug, a failing callback, a close that raises) is logged and counted, the connection
+        is dropped, and the next round starts after the backoff."""
         self._lost = asyncio.Event()
         delay = self.retry_min
-        failures = 0
         while not self._stopping:
+            lasted: Optional[float] = None
             try:
-                client = await loop.run_in_executor(self._ensure_executor(), self._connect)
-            except VppError as exc:
-                failures += 1
-                if str(exc) != self.last_error or failures == 1:
-                    emit(
-                        log, "vpp-connect-failed", logging.WARNING, socket=self.api_socket, retry=delay, error=str(exc)
-                    )
-                self.last_error = str(exc)
-                self.metrics.desync.set(1)
-                await self._sleep(delay)
-                delay = min(delay * 2, self.retry_max)
-                continue
-            failures = 0
-            delay = self.retry_min
-            self._lost.clear()
-            self.client = client
-            self.connects += 1
-            self.connected_since = time.time()
-            self.connected_mono = time.monotonic()
-            self.last_error = ""
-            self.metrics.connected.set(1)
-            self.metrics.connects.inc()
-            emit(
-                log,
-                "vpp-connect",
-                socket=self.api_socket,
-                version=self.version.get("version"),
-                vpp_pid=self.vpp_pid,
-                connects=self.connects,
-            )
-            for callback in list(self.on_connect):
-                await self._run_callback(callback)
-            await self._watch()
+                lasted = await self._session(delay)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                self.record_error("supervisor", exc, traceback=True)
+                self.last_error = "internal error in the VPP supervisor: %s" % describe(exc)
+                await self._close_guarded(self.last_error)
             if self._stopping:
                 break
+            if lasted is not None and lasted >= self.retry_max:
+                delay = self.retry_min  # a connection that held up: reconnect at once
+            await self._sleep(delay)
+            delay = min(delay * 2, self.retry_max)
+
+    async def _session(self, delay: float) -> Optional[float]:
+        """One connection, from connect to its loss; returns how long it was up (None: the
+        connect failed)."""
+        assert self._lost is not None
+        loop = asyncio.get_running_loop()
+        try:
+            client = await loop.run_in_executor(self._ensure_executor(), self._connect)
+        except VppError as exc:
+            self.record_error("connect", exc, traceback=isinstance(exc, VppInternalError))
+            self._connect_failed += 1
+            if str(exc) != self.last_error or self._connect_failed == 1:
+                emit(log, "vpp-connect-failed", logging.WARNING, socket=self.api_socket, retry=delay, error=str(exc))
+            self.last_error = str(exc)
+            self.metrics.desync.set(1)
+            return None
+        self._connect_failed = 0
+        self._lost.clear()
+        self.client = client
+        self.connects += 1
+        self.connected_since = time.time()
+        self.connected_mono = self.clock()
+        self._round_trip_ok()
+        self.last_error = ""
+        self.metrics.connected.set(1)
+        self.metrics.connects.inc()
+        emit(
+            log,
+            "vpp-connect",
+            socket=self.api_socket,
+            version=self.version.get("version"),
+            vpp_pid=self.vpp_pid,
+            connects=self.connects,
+        )
+        for callback in list(self.on_connect):
+            await self._run_callback(callback)
+        await self._watch()
+        lasted = self.clock() - (self.connected_mono or self.clock())
+        if not self._stopping:
             await self._close(self.last_error or "ping failed")
-            await self._sleep(self.retry_min)
+        return lasted
 
     def _connect(self) -> VppClient:
-        client = vppclient.connect(
-            self.api_socket, api_dir=self.api_dir, timeout=self.timeout, client_name=self.client_name
-        )
+        try:
+            client = vppclient.connect(
+                self.api_socket, api_dir=self.api_dir, timeout=self.timeout, client_name=self.client_name
+            )
+        except VppError:
+            raise
+        except Exception as exc:  # e.g. EMFILE inside vpp_papi: not VPP's fault, retried all the same
+            raise VppInternalError(
+                "cannot connect to VPP on %s: %s" % (self.api_socket, describe(exc)), self.api_socket, exc
+            ) from exc
         try:
             self.version = dict(client.version())
             self.vpp_pid = getattr(_ping(client), "vpe_pid", None)
-        except VppError as exc:
+        except Exception as exc:
             client.close()
-            raise VppConnectionError("connected to %s but VPP does not answer: %s" % (self.api_socket, exc))
+            raise VppConnectionError(
+                "connected to %s but VPP does not answer: %s" % (self.api_socket, describe(exc)), self.api_socket
+            ) from exc
         return client
 
     async def _watch(self) -> None:
@@ -230,9 +355,9 @@ class VppConnection:
                 continue
             next_ping = loop.time() + self.ping_interval
             try:
-                await self.call(_ping)
+                await self.call(_ping, stage="ping")
                 self.metrics.calls(("control_ping",))
-            except VppError as exc:
+            except Exception as exc:  # call() turned anything unexpected into a VppInternalError
                 self.metrics.error("control_ping")
                 self.last_error = "control_ping failed: %s" % exc
                 return
@@ -249,7 +374,7 @@ class VppConnection:
             await loop.run_in_executor(self._ensure_executor(), client.close)
         except Exception as exc:  # closing a broken connection is best effort
             log.debug("closing the VPP connection failed: %s", exc)
-        uptime = time.monotonic() - (self.connected_mono or time.monotonic())
+        uptime = self.clock() - (self.connected_mono or self.clock())
         self.connected_since = self.connected_mono = None
         emit(
             log,
@@ -262,11 +387,19 @@ class VppConnection:
         for callback in list(self.on_disconnect):
             await self._run_callback(callback)
 
+    async def _close_guarded(self, reason: str) -> None:
+        try:
+            await self._close(reason)
+        except Exception as exc:  # the supervisor goes on with or without a clean close
+            self.record_error("close", exc, traceback=True)
+            self.client = None
+            self.metrics.connected.set(0)
+
     async def _run_callback(self, callback: Callback) -> None:
         try:
             await callback()
-        except Exception:  # one broken subscriber must not stop the supervisor
-            log.exception("VPP connection callback %r failed", callback)
+        except Exception as exc:  # one broken subscriber must not stop the supervisor
+            self.record_error("callback", exc, traceback=True)
 
     async def _sleep(self, seconds: float) -> None:
         if not self._stopping:
@@ -275,17 +408,24 @@ class VppConnection:
     # -- introspection --------------------------------------------------------------------------
 
     def info(self) -> dict:
-        """``show vpp info``: what we are connected to and since when."""
+        """``show vpp info``: what we are connected to, since when, and whether it still answers."""
+        age = self.last_ok_age()
+        health = self.health()
         return {
             "enabled": self.enabled,
             "api_socket": self.api_socket,
             "connected": self.connected,
             "connected_since": self.connected_since,
-            "uptime": round(time.monotonic() - self.connected_mono, 3) if self.connected_mono else None,
+            "uptime": round(self.clock() - self.connected_mono, 3) if self.connected_mono else None,
             "connects": self.connects,
             "version": self.version.get("version") if self.connected else None,
             "build_date": self.version.get("build_date") if self.connected else None,
             "last_error": self.last_error or None,
+            "last_ok": self.last_ok_wall,
+            "last_ok_age": None if age is None else round(age, 3),
+            "state": health["state"],
+            "degraded_reason": health["reason"],
+            "errors": dict(sorted(self.errors.items())),
             "ping_interval": self.ping_interval,
             "vpp_pid": self.vpp_pid if self.connected else None,
             "maglevd_pid": os.getpid(),
@@ -293,10 +433,9 @@ class VppConnection:
 
 
 def _transport_alive(client: VppClient) -> bool:
-    """False once vpp_papi's socket reader thread has exited (EOF: VPP closed the socket).
-    Unknown transports count as alive: the periodic ping still catches them."""
-    thread = getattr(getattr(getattr(client, "papi", None), "transport", None), "message_thread", None)
-    return thread is None or thread.is_alive()
+    """False once the connection cannot receive (vpp_papi's reader thread exited: VPP closed
+    the socket; or the client is broken). The client judges by the thread, never by a None."""
+    return client.reader_alive()
 
 
 def _ping(client: VppClient) -> Any:

@@ -58,6 +58,10 @@ class VppComponent:
     async def stop(self) -> None:
         await self.side.stop()  # VPP keeps its weights
 
+    def health(self) -> Dict[str, Any]:
+        """The VPP side's verdict for the daemon's overall ``state`` (daemon_state.py)."""
+        return self.side.health()
+
     def status(self) -> Dict[str, Any]:
         info = self.side.connection.info()
         reconciler = self.side.reconciler.status()
@@ -66,6 +70,10 @@ class VppComponent:
             "connected": info["connected"],
             "api_socket": info["api_socket"],
             "version": info["version"],
+            "state": info["state"],
+            "degraded_reason": info["degraded_reason"],
+            "last_ok_age": info["last_ok_age"],
+            "errors": info["errors"],
             "warmup": reconciler["warmup"]["phase"],
             "syncs": reconciler["counts"],
         }

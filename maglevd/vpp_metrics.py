@@ -6,7 +6,8 @@ the rest of the daemon; the daemon passes its registry in so one /metrics shows 
 
 from __future__ import annotations
 
-from typing import Iterable, Optional
+import math
+from typing import Any, Iterable, Optional
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
@@ -46,6 +47,36 @@ class VppMetrics:
         self.warmup = Gauge(
             "maglev_vpp_warmup_active", "1 while the restart warmup holds back pushes to VPP", registry=r
         )
+        self.errors = Counter(
+            "maglev_vpp_errors",
+            "Failures of the VPP side by stage (connect, read, apply, sync, ping, supervisor, reconcile ...) and "
+            "kind (connection: lost or refused connection; refused: VPP answered an error; internal: anything "
+            "else, e.g. a bug or no file descriptors left)",
+            ["stage", "kind"],
+            registry=r,
+        )
+        self.last_ok_age = Gauge(
+            "maglev_vpp_last_ok_age_seconds",
+            "Seconds since the last successful VPP API round trip (since the start when none yet; NaN without VPP)",
+            registry=r,
+        )
+        self.degraded = Gauge(
+            "maglev_vpp_degraded",
+            "1 while the VPP side is degraded: not connected, or no successful round trip for 3 ping intervals",
+            registry=r,
+        )
+
+    def watch(self, connection: Any) -> None:
+        """Read the age and the health from ``connection`` (a VppConnection) at each scrape."""
+
+        def age() -> float:
+            if not connection.enabled:
+                return math.nan
+            last = connection.last_ok_mono
+            return max(0.0, connection.clock() - (connection.created_mono if last is None else last))
+
+        self.last_ok_age.set_function(age)
+        self.degraded.set_function(lambda: 0.0 if connection.health()["state"] == "ok" else 1.0)
 
     def calls(self, messages: Iterable[str]) -> None:
         for message in messages:

@@ -37,6 +37,7 @@ class VppSide:
         api_dir: Optional[str] = None,
         timeout: float = 5.0,
         ping_interval: float = 10.0,
+        watch_interval: float = 0.05,
         retry_min: float = 0.25,
         retry_max: float = 5.0,
         registry: Any = None,
@@ -50,6 +51,7 @@ class VppSide:
             api_dir=api_dir,
             timeout=timeout,
             ping_interval=ping_interval,
+            watch_interval=watch_interval,
             retry_min=retry_min,
             retry_max=retry_max,
             metrics=self.metrics,
@@ -135,6 +137,10 @@ class VppSide:
 
     # -- the `vpp` API section -------------------------------------------------------------------
 
+    def health(self) -> Dict[str, Any]:
+        """{"state": "ok"|"degraded", "reason": ...}: the VPP side's part of the daemon's state."""
+        return self.connection.health()
+
     async def info(self) -> Dict[str, Any]:
         """``show vpp info``."""
         info = self.connection.info()
@@ -146,7 +152,7 @@ class VppSide:
         """``show vpp lb state``: what VPP holds now (read fresh, not the cache)."""
         if not self.enabled:
             raise VppDisabled("maglevd runs without VPP (--vpp-api-addr is empty)")
-        state = await self.connection.call(lambda client: client.read_state())
+        state = await self.connection.call(lambda client: client.read_state(), stage="read")
         return state_to_dict(state)
 
     async def sync(self) -> Dict[str, Any]:

@@ -1,23 +1,23 @@
 """python -m ansible_collections.vpp.maglev.vppsim --socket PATH [options]
 
 Prints exactly one line, ``vppsim: ready on PATH``, once both sockets accept; exits 0 on
-SIGTERM/SIGINT after removing them.
+SIGTERM/SIGINT after removing them. Refuses (one line on stderr, exit 1) when PATH or PATH.ctl
+is a live socket or not a socket; a stale socket file (nobody listening) is replaced.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import signal
-import stat
 import sys
-from typing import List, Optional
+from typing import Dict, List, Optional
 
 from . import personality
 from .control import Control
 from .faults import FaultError, Faults, parse_fail
 from .server import Simulator
+from .sockets import Identity, SocketBusy, claim, identity, release
 
 
 def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
@@ -47,14 +47,6 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
     return args
 
 
-def _unlink_socket(path: str) -> None:
-    try:
-        if stat.S_ISSOCK(os.stat(path).st_mode):
-            os.unlink(path)
-    except FileNotFoundError:
-        pass
-
-
 async def serve(args: argparse.Namespace) -> None:
     faults = Faults(delay_ms=args.delay_ms, drop_after=args.drop_after, fail=args.fail)
     sim = Simulator(
@@ -64,10 +56,18 @@ async def serve(args: argparse.Namespace) -> None:
     for rule in faults.fail:
         control.validate_fail_message(rule.message)
     ctl_path = args.socket + ".ctl"
-    for path in (args.socket, ctl_path):
-        _unlink_socket(path)
-    api_server = await asyncio.start_unix_server(sim.handle_client, path=args.socket, limit=1 << 24)
-    ctl_server = await asyncio.start_unix_server(control.handle, path=ctl_path)
+    for path in (args.socket, ctl_path):  # both checked before either is touched
+        claim(path)
+    owned: Dict[str, Optional[Identity]] = {}
+    servers: List[asyncio.AbstractServer] = []
+    try:
+        servers.append(await asyncio.start_unix_server(sim.handle_client, path=args.socket, limit=1 << 24))
+        owned[args.socket] = identity(args.socket)
+        servers.append(await asyncio.start_unix_server(control.handle, path=ctl_path))
+        owned[ctl_path] = identity(ctl_path)
+    except BaseException:
+        _close(servers, owned)
+        raise
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -76,11 +76,15 @@ async def serve(args: argparse.Namespace) -> None:
     try:
         await stop.wait()
     finally:
-        for server in (api_server, ctl_server):
-            server.close()
         sim.restart("shutdown")
-        for path in (args.socket, ctl_path):
-            _unlink_socket(path)
+        _close(servers, owned)
+
+
+def _close(servers: List[asyncio.AbstractServer], owned: Dict[str, Optional[Identity]]) -> None:
+    for server in servers:
+        server.close()
+    for path, ident in owned.items():
+        release(path, ident)  # only the files we created: a successor's socket stays
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -90,6 +94,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     except FaultError as err:
         print("vppsim: %s" % err, file=sys.stderr)
         return 2
+    except SocketBusy as err:
+        print("vppsim: %s" % err, file=sys.stderr)
+        return 1
     except OSError as err:
         print("vppsim: cannot listen on %s: %s" % (args.socket, err), file=sys.stderr)
         return 1

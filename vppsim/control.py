@@ -47,7 +47,14 @@ class Control:
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             while True:
-                line = await reader.readline()
+                try:
+                    line = await reader.readline()
+                except ValueError:
+                    # Longer than the stream's limit (64 KiB): no real command is; answer and
+                    # drop the connection rather than leave an unretrieved exception.
+                    writer.write(b'{"ok": false, "error": "control line longer than 64 KiB"}\n')
+                    await writer.drain()
+                    break
                 if not line:
                     break
                 try:

@@ -15,7 +15,9 @@ import select
 import socket
 import subprocess
 import sys
+import threading
 import time
+from collections import deque
 from pathlib import Path
 from typing import Any, Dict, Iterable, Optional, Union
 
@@ -53,6 +55,10 @@ class VppSim:
         self.args.extend(extra_args)
         self.start_timeout = start_timeout
         self.process: Optional[subprocess.Popen] = None
+        # vppsim's stderr (e.g. a rejected frame) is read all along: an undrained pipe would
+        # block the simulator once 64 KB of it piled up. The last lines are kept for errors.
+        self.stderr_lines: deque = deque(maxlen=200)
+        self._stderr_reader: Optional[threading.Thread] = None
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -65,6 +71,11 @@ class VppSim:
             stderr=subprocess.PIPE,
             env=env,
         )
+        self.stderr_lines.clear()
+        self._stderr_reader = threading.Thread(
+            target=self._drain_stderr, args=(self.process.stderr,), name="vppsim-stderr", daemon=True
+        )
+        self._stderr_reader.start()
         deadline = time.monotonic() + self.start_timeout
         line = b""
         while not line.endswith(b"\n"):
@@ -74,8 +85,8 @@ class VppSim:
                 raise VppSimError("vppsim did not become ready within %.0fs" % self.start_timeout)
             chunk = os.read(self.process.stdout.fileno(), 1)
             if not chunk:
-                err = self.process.stderr.read().decode(errors="replace") if self.process.stderr else ""
                 self.stop()
+                err = "\n".join(self.stderr_lines)
                 raise VppSimError("vppsim exited before it was ready: %s" % err.strip())
             line += chunk
         if not line.startswith(b"vppsim: ready on "):
@@ -95,10 +106,17 @@ class VppSim:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+        reader, self._stderr_reader = self._stderr_reader, None
+        if reader is not None:
+            reader.join(10)  # the pipe is at EOF once the process is gone
         for stream in (proc.stdout, proc.stderr):
             if stream:
                 stream.close()
         return proc.returncode
+
+    def _drain_stderr(self, stream: Any) -> None:
+        for line in iter(stream.readline, b""):
+            self.stderr_lines.append(line.decode(errors="replace").rstrip("\n"))
 
     def __enter__(self) -> VppSim:
         return self.start()

@@ -12,6 +12,7 @@ import collections
 import ipaddress
 import os
 import struct
+import sys
 import time
 from typing import Any, Callable, Deque, Dict, List, Optional
 
@@ -44,6 +45,10 @@ WRITES = {
     "lb_add_del_intf_nat6",
 }
 _HEADER = struct.Struct(">QII")
+# The largest request body accepted. Real requests are a few hundred bytes (a 10,000-AS dump
+# is requested by one small message; replies are never received), so 1 MiB is far above any
+# of them and far below what a bogus header (up to 4 GiB) would make us buffer.
+MAX_FRAME = 1 << 20
 # Not counted by the drop-after fault: the handshake and the ping that closes every dump.
 UNCOUNTED = {"sockclnt_create", "control_ping"}
 
@@ -124,6 +129,7 @@ class Simulator:
         self.clock = clock
         self.pid = os.getpid()
         self.stats: Dict[str, int] = collections.Counter()
+        self.rejected_frames = 0  # connections closed for a frame over MAX_FRAME
         self.calls: Deque[Dict[str, Any]] = collections.deque(maxlen=CALL_LOG_SIZE)
         self.seq = 0
         self.restarts = 0
@@ -202,7 +208,11 @@ class Simulator:
                 pos = 0
                 # Every complete request read so far, in order; then their replies in one write.
                 while not conn.closed and len(buf) - pos >= 16:
-                    end = pos + 16 + int.from_bytes(buf[pos + 8 : pos + 12], "big")
+                    length = int.from_bytes(buf[pos + 8 : pos + 12], "big")
+                    if length > MAX_FRAME:
+                        self._reject_frame(conn, length)
+                        break
+                    end = pos + 16 + length
                     if len(buf) < end:
                         break
                     payload = bytes(buf[pos + 16 : end])
@@ -221,6 +231,18 @@ class Simulator:
             pass
         finally:
             self._free(conn)
+
+    def _reject_frame(self, conn: Connection, length: int) -> None:
+        """Close a connection whose next frame declares more than MAX_FRAME bytes."""
+        self.rejected_frames += 1
+        print(
+            "vppsim: closing client %#x: a frame declares %d bytes, more than the %d allowed"
+            % (conn.handle, length, MAX_FRAME),
+            file=sys.stderr,
+            flush=True,
+        )
+        self._record("<frame-too-large>", {}, None, conn.handle, answered=False, declared=length, limit=MAX_FRAME)
+        self._free(conn)
 
     # -- dispatch ---------------------------------------------------------------------------
 
@@ -509,4 +531,5 @@ class Simulator:
             "total": sum(counts.values()),
             "writes": sum(v for k, v in counts.items() if k in WRITES),
             "seq": self.seq,
+            "rejected_frames": self.rejected_frames,
         }

@@ -26,15 +26,31 @@ options:
     type: path
   timeout:
     description:
-      - Seconds to wait for VPP to accept the connection and for each reply; must be above 0.
+      - Seconds to wait for VPP to accept the connection and for each reply; above 0 and at most 3600.
+      - Also bounds each question to maglevd (O(maglevd_socket)) where the module asks one.
     type: float
     default: 10.0
+  lock_timeout:
+    description:
+      - Seconds to wait, 0 to 3600, for the writer lock of the VPP on O(api_socket) when another
+        writer holds it; then the task fails, naming the holder's pid, and changes nothing.
+      - Every writer of a VPP - these modules and maglevd - holds the lock (C(flock) on the file
+        O(api_socket) with C(.lock) appended, created beside the socket) from its read of VPP to
+        the end of its change, so two writers never interleave.
+      - Not taken in check mode nor by modules that only read; they change nothing.
+    type: float
+    default: 60.0
+    version_added: 1.0.0
 requirements:
   - vpp_papi (the Python client shipped with VPP, C(pip install vpp_papi)) on the managed host
   - VPP with the lb plugin API 1.2.0 or later (AS weights, C(lb_conf_get), C(lb_as_v2_dump))
 notes:
   - The modules run on the VPP host and talk to VPP's API socket; use C(become) when the socket
-    is only accessible to root or the C(vpp) group.
+    is only accessible to root or the C(vpp) group, or when the writer lock file beside it
+    cannot be created by the connecting user.
+  - Every string option must be printable (no control or bidirectional-formatting characters)
+    and of bounded length; integers must be numbers, not booleans. A bad value fails the task,
+    naming the option, before anything is contacted.
 """
 
     # Options of the modules that refuse to write to VIPs a running maglevd manages.
@@ -46,6 +62,9 @@ options:
       - When it exists and maglevd answers on it, maglevd owns the AS weights of its frontends
         and would undo a direct change on its next sync, so the module refuses to change them
         (use M(vpp.maglev.maglev_backend) instead) unless O(force=true).
+      - Only a missing socket, or one nobody listens on, means that no maglevd runs. A socket
+        that does not answer within O(timeout) (a hung or stopped daemon) or that cannot be
+        used fails the task unless O(force=true).
     type: path
     default: /run/maglevd/maglevd.sock
   force:

@@ -14,17 +14,23 @@ import io
 import os
 import time
 import traceback
-from typing import Any, Callable, Iterable, Iterator, List, Optional
+from typing import Any, Callable, Iterable, Iterator, List, Mapping, Optional
 
-from ansible.module_utils.basic import missing_required_lib
-from ansible_collections.vpp.maglev.plugins.module_utils import maglevd_client, vppclient
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible_collections.vpp.maglev.plugins.module_utils import maglevd_client, vppclient, writer_lock
 from ansible_collections.vpp.maglev.plugins.module_utils.lbstate import (
+    MAX_WEIGHT,
     LbState,
     VipKey,
 )
+from ansible_collections.vpp.maglev.plugins.module_utils.module_input import (
+    ModuleInputError,
+    Rule,
+    check_params,
+    missing_rules,
+)
 from ansible_collections.vpp.maglev.plugins.module_utils.planner import Plan, PlanError
 from ansible_collections.vpp.maglev.plugins.module_utils.views import conf_to_dict, vip_to_dict
-from ansible_collections.vpp.maglev.plugins.module_utils.wants import ModuleInputError
 
 __all__ = ["ModuleInputError"]
 
@@ -33,7 +39,18 @@ CONNECTION_SPEC = {
     "api_socket": {"type": "path", "default": vppclient.DEFAULT_API_SOCKET},
     "api_dir": {"type": "path"},
     "timeout": {"type": "float", "default": 10.0},
+    "lock_timeout": {"type": "float", "default": writer_lock.DEFAULT_LOCK_TIMEOUT},
 }
+# Above it a wait is a hang, and vpp_papi's reader overflows (1e308 raised OverflowError).
+MAX_TIMEOUT = 3600.0
+MAX_WAIT = 86400.0  # wait_timeout, drain_time: a day
+CONNECTION_RULES = {
+    "timeout": Rule(0, MAX_TIMEOUT, low_open=True, hint="seconds to wait for VPP"),
+    "lock_timeout": Rule(0, writer_lock.MAX_LOCK_TIMEOUT, hint="seconds to wait for another writer of this VPP"),
+}
+WEIGHT_RULE = Rule(0, MAX_WEIGHT)
+PORT_RULE = Rule(0, 65535, hint="0 = all ports")
+WAIT_RULE = Rule(0, MAX_WAIT, hint="seconds")
 
 # Options of the modules that refuse to write to VIPs a running maglevd manages.
 MAGLEVD_SPEC = {
@@ -64,6 +81,23 @@ def connection_spec(**extra: dict) -> dict:
     return spec
 
 
+def new_module(rules: Mapping[str, Rule], **kwargs: Any) -> AnsibleModule:
+    """AnsibleModule(**kwargs) whose parameters passed module_input's checks with ``rules``
+    (on top of CONNECTION_RULES). Every module is built here, so none skips the checks."""
+    module = AnsibleModule(**kwargs)
+    spec = kwargs["argument_spec"]
+    every = dict(CONNECTION_RULES)
+    every.update(rules)
+    missing = missing_rules(spec, every)
+    if missing:
+        module.fail_json(msg="internal error: no allowed range declared for %s" % ", ".join(missing))
+    try:
+        check_params(spec, module.params, every)
+    except ModuleInputError as exc:
+        module.fail_json(msg=str(exc))
+    return module
+
+
 def conf_view(state: LbState) -> dict:
     """before/after of vpp_lb_conf: the global conf."""
     return conf_to_dict(state.conf)
@@ -83,17 +117,27 @@ def vip_view(key: VipKey) -> Callable[[LbState], dict]:
 def maglevd_managed(module: Any, keys: Iterable[VipKey]) -> List[VipKey]:
     """The VIPs among ``keys`` that a running maglevd manages (its frontends' VIPs).
 
-    No socket, or nothing answering on it: no maglevd, nothing managed. A maglevd that answers
-    but cannot list its frontends protects every VIP: refusing is the safe way to be wrong."""
+    Only proof that no maglevd runs - no socket file, or nobody listening on it - means
+    nothing is managed. A socket that does not answer within ``timeout`` (a hung or stopped
+    daemon), or that we may not use, fails the task: a guard must not fail open. A maglevd
+    that answers but cannot list its frontends protects every VIP."""
     keys = list(keys)
     socket_path = module.params.get("maglevd_socket")
-    if not keys or not socket_path or not os.path.exists(socket_path):
+    if not keys or not socket_path or not os.path.lexists(socket_path):
         return []
     try:
-        frontends = maglevd_client.MaglevdClient(socket_path, timeout=5).frontends()
-    except maglevd_client.MaglevdUnavailable:
+        frontends = maglevd_client.MaglevdClient(socket_path, timeout=module.params["timeout"]).frontends()
+    except maglevd_client.MaglevdNotRunning:
         return []
+    except maglevd_client.MaglevdUnavailable as exc:
+        # e.g. "maglevd at S is not answering: no reply within 10.0s"
+        raise ModuleFailure(
+            "%s; whether it manages vip %s is unknown, so nothing was changed; pass force: true to write anyway"
+            % (exc, ", ".join(str(key) for key in keys))
+        )
     except maglevd_client.MaglevdError:
+        return keys
+    if not isinstance(frontends, list):
         return keys
     managed = set()
     for frontend in frontends:
@@ -102,6 +146,22 @@ def maglevd_managed(module: Any, keys: Iterable[VipKey]) -> List[VipKey]:
         except (KeyError, TypeError, ValueError):
             return keys
     return [key for key in keys if key in managed]
+
+
+def refuse_assume_up_if_maglevd(module: Any, keys: Iterable[VipKey]) -> None:
+    """vpp_lb_state: raise ModuleFailure when ``health: assume_up`` would write weights of VIPs
+    a running maglevd manages (unless force). Its weights follow live health; assumed health
+    would reset every one of them, and the daemon would then fight the task."""
+    params = module.params
+    if params.get("force") or params.get("health") != "assume_up":
+        return
+    managed = maglevd_managed(module, keys)
+    if managed:
+        raise ModuleFailure(
+            "health: assume_up would overwrite the weights that the maglevd running on %s sets from live health "
+            "for vip %s; use health: maglevd (plan with the daemon's backend states), or set force: true"
+            % (params.get("maglevd_socket"), ", ".join(str(key) for key in managed))
+        )
 
 
 def refuse_if_maglevd(module: Any, keys: Iterable[VipKey]) -> None:
@@ -118,24 +178,27 @@ def refuse_if_maglevd(module: Any, keys: Iterable[VipKey]) -> None:
 
 
 @contextlib.contextmanager
-def vpp_session(module: Any) -> Iterator[vppclient.VppClient]:
+def vpp_session(module: Any, *, writes: bool = True) -> Iterator[vppclient.VppClient]:
     """A connected VppClient; every failure becomes fail_json, and anything vpp_papi prints
-    to stdout (e.g. 'REPLY MISMATCH') is captured so it cannot corrupt the module's JSON."""
+    to stdout (e.g. 'REPLY MISMATCH') is captured so it cannot corrupt the module's JSON.
+
+    A session that ``writes`` (outside check mode) holds the VPP's writer lock from before
+    the read to after the apply, so that read -> plan -> apply is one step for every other
+    writer (the modules and maglevd). Readers (``writes=False``, check mode) take no lock:
+    they change nothing, so they cannot interleave with a writer, and a scheduled drift check
+    must never delay maglevd's failover."""
     captured = io.StringIO()
     params = module.params
-    # vpp_papi would take a timeout of 0 or below and fail later with a message about its
-    # reader thread; say what is wrong with the option instead.
-    if not params["timeout"] > 0:
-        module.fail_json(
-            msg="timeout: %s is not allowed; give the seconds to wait for VPP, above 0" % params["timeout"]
-        )
     failure: Optional[dict] = None
     try:
         with contextlib.redirect_stdout(captured):
             try:
-                with vppclient.connect(
-                    params["api_socket"], api_dir=params.get("api_dir"), timeout=params["timeout"]
-                ) as vpp:
+                with (
+                    vppclient.connect(
+                        params["api_socket"], api_dir=params.get("api_dir"), timeout=params["timeout"]
+                    ) as vpp,
+                    _writer_lock(module, writes),
+                ):
                     yield vpp
             except vppclient.MissingLibrary as exc:
                 failure = {"msg": missing_required_lib("vpp_papi"), "exception": str(exc.error)}
@@ -156,6 +219,13 @@ def vpp_session(module: Any) -> Iterator[vppclient.VppClient]:
             module.warn("vpp_papi printed: %s" % printed[:2000])
     if failure is not None:
         module.fail_json(**failure)
+
+
+def _writer_lock(module: Any, writes: bool) -> Any:
+    if not writes or module.check_mode:
+        return contextlib.nullcontext()
+    owner = str(getattr(module, "_name", "") or "ansible").rsplit(".", 1)[-1]
+    return writer_lock.hold(module.params["api_socket"], module.params["lock_timeout"], owner=owner)
 
 
 def fail_on_input_errors(module: Any, function: Any, *args: Any, **kwargs: Any) -> Any:

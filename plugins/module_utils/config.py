@@ -27,7 +27,7 @@ import ipaddress
 import math
 import re
 from dataclasses import dataclass
-from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
 from .config_errors import ConfigError, ConfigIssue, ConfigSyntaxError, MissingDependencyError
 from .config_errors import join_path as _join
@@ -44,11 +44,12 @@ from .config_model import (
     TcpParams,
     VppLbSettings,
 )
-from .config_yaml import load_yaml, with_lines
+from .config_yaml import LIMITS, load_yaml, with_lines
 from .lbstate import (
     DEFAULT_TABLE_LENGTH,
     ENCAP_FAMILY,
     ENCAPS,
+    MAX_TABLE_LENGTH,
     MAX_WEIGHT,
     PROTOCOLS,
     SRV_TYPES,
@@ -59,7 +60,6 @@ from .lbstate import (
 )
 
 ROOT = "(top level)"
-MAX_TABLE_LENGTH = 65536  # lb_vip_details.flow_table_length is a u16: larger lengths cannot be read back
 MAX_READ_LIMIT = 1 << 20
 NAT_ENCAPS = ("nat4", "nat6")
 # Source address VPP needs in lb_conf for each encap that tunnels (l3dsr/nat rewrite in place).
@@ -881,13 +881,27 @@ def _check_src_addresses(r: _Reader, vips: List[_VipInfo], lb: VppLbSettings, pa
 SECTIONS = ("healthchecker", "vpp", "healthchecks", "backends", "frontends")
 
 
+# A rule that needs more than the data (e.g. maglevd's check that the files a config names
+# can be read): called with the valid Config, it returns issues that get the YAML line too.
+Rule = Callable[[Config], Iterable[ConfigIssue]]
+
+
 def _parse(
-    data: Any, source: str, issues: Sequence[ConfigIssue] = (), lines: Optional[Dict[str, int]] = None
+    data: Any,
+    source: str,
+    issues: Sequence[ConfigIssue] = (),
+    lines: Optional[Dict[str, int]] = None,
+    rules: Sequence[Rule] = (),
 ) -> Config:
     r = _Reader()
     r.issues.extend(issues)
     r.failed.update(issue.path for issue in issues)
     top = r.mapping(data, "", ("maglev",), required=("maglev",), what="a mapping with the key 'maglev'")
+    if top and "maglev" in top and top["maglev"] in (None, {}):
+        # Everything under maglev: commented out reads as null: running that would remove
+        # every VIP (vpp_lb_state overridden) or every backend (a reload), so it is refused.
+        what = "null: nothing under it, or all of it commented out" if top["maglev"] is None else "{}"
+        r.error("maglev", "is empty (%s); it needs at least one of %s" % (what, ", ".join(SECTIONS)))
     root = r.mapping(top["maglev"], "maglev", SECTIONS) if top and "maglev" in top else None
     root = root or {}
     healthchecker = _read_healthchecker(r, root.get("healthchecker"), "maglev.healthchecker")
@@ -899,9 +913,13 @@ def _parse(
     _check_src_addresses(r, vips, lb, "maglev.vpp.lb")
     if r.issues:
         raise ConfigError(with_lines(r.issues, lines), source)
-    return Config(
+    config = Config(
         healthchecker=healthchecker, vpp_lb=lb, healthchecks=healthchecks, backends=backends, frontends=frontends
     )
+    issues = [issue for rule in rules for issue in rule(config)]
+    if issues:
+        raise ConfigError(with_lines(issues, lines), source)
+    return config
 
 
 def parse(data: Any) -> Config:
@@ -912,30 +930,39 @@ def parse(data: Any) -> Config:
     return _parse(data, "<data>")
 
 
-def load_text_data(text: str, source: str = "<string>") -> Tuple[Any, Config]:
+def load_text_data(text: str, source: str = "<string>", rules: Sequence[Rule] = ()) -> Tuple[Any, Config]:
     """Parse YAML text; return the plain data and the Config validated from it (for callers
     that forward exactly the validated data, e.g. the state module's action plugin)."""
     data, duplicates, lines = load_yaml(text, source)
-    return data, _parse(data, source, duplicates, lines)
+    return data, _parse(data, source, duplicates, lines, rules)
 
 
-def load_text(text: str, source: str = "<string>") -> Config:
-    """Parse YAML text. ConfigSyntaxError if it is not YAML; ConfigError if it is not valid."""
-    return load_text_data(text, source)[1]
+def load_text(text: str, source: str = "<string>", rules: Sequence[Rule] = ()) -> Config:
+    """Parse YAML text. ConfigSyntaxError if it is not YAML (or a loader limit refuses it);
+    ConfigError if it is not valid."""
+    return load_text_data(text, source, rules)[1]
 
 
-def read_text(path: str) -> str:
-    """A config file's text; an unreadable file raises ConfigSyntaxError."""
+def read_text(path: str, max_bytes: int = LIMITS.max_bytes) -> str:
+    """A config file's text; an unreadable or too large file raises ConfigSyntaxError.
+
+    At most max_bytes + 1 bytes are read, so neither a huge file nor an endless one
+    (/dev/zero) is ever held in memory."""
     try:
-        with open(path, encoding="utf-8") as handle:
-            return handle.read()
+        with open(path, "rb") as handle:
+            raw = handle.read(max_bytes + 1)
+        if len(raw) > max_bytes:
+            raise ConfigSyntaxError(
+                "the file is larger than the limit of %d MiB for a maglev.yaml" % (max_bytes >> 20), path
+            )
+        return raw.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigSyntaxError("cannot read the file: %s" % (exc.strerror if isinstance(exc, OSError) else exc), path)
 
 
-def load_file(path: str) -> Config:
+def load_file(path: str, rules: Sequence[Rule] = ()) -> Config:
     """Read and parse a maglev.yaml. An unreadable file raises ConfigSyntaxError too."""
-    return load_text(read_text(path), source=str(path))
+    return load_text(read_text(path), str(path), rules)
 
 
 __all__ = [

@@ -13,8 +13,10 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
+from .config_compose import Composer, LimitError, Limits
 from .config_errors import ConfigIssue, ConfigSyntaxError, MissingDependencyError
-from .config_errors import join_path as _join
+
+LIMITS = Limits()
 
 
 def with_lines(issues: Sequence[ConfigIssue], lines: Optional[Dict[str, int]]) -> List[ConfigIssue]:
@@ -81,15 +83,23 @@ def _loader_class() -> Any:
     return _LOADER
 
 
-def load_yaml(text: str, source: str) -> Tuple[Any, List[ConfigIssue], Dict[str, int]]:
-    """(data, duplicate-key issues, line of each path). Duplicate keys are found on the node
-    tree because PyYAML silently keeps the last one."""
+def load_yaml(text: str, source: str, limits: Limits = LIMITS) -> Tuple[Any, List[ConfigIssue], Dict[str, int]]:
+    """(data, duplicate-key issues, line of each path), read within ``limits``.
+
+    Raises ConfigSyntaxError naming the source and the line for text that is not YAML or
+    that a limit refuses (size, depth, values counted with alias and merge expansion)."""
+    if len(text) > limits.max_bytes:
+        raise ConfigSyntaxError(
+            "%d characters is more than the limit of %s for a maglev.yaml" % (len(text), _size(limits.max_bytes)),
+            source,
+        )
     yaml, loader_class = _loader_class()
     loader = loader_class(text)
+    composer = Composer(yaml, loader, limits)
     try:
-        node = loader.get_single_node()
-        duplicates, lines = _walk_nodes(yaml, node)
-        data = loader.construct_document(node) if node is not None else None
+        data = composer.compose()
+    except LimitError as exc:
+        raise ConfigSyntaxError(exc.message, source, exc.line, exc.column) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         message = " ".join(
@@ -100,46 +110,8 @@ def load_yaml(text: str, source: str) -> Tuple[Any, List[ConfigIssue], Dict[str,
         raise ConfigSyntaxError("not valid YAML: %s" % message, source, mark.line + 1, mark.column + 1) from None
     finally:
         loader.dispose()
-    return data, duplicates, lines
+    return data, composer.duplicates, composer.lines
 
 
-def _walk_nodes(yaml: Any, root: Any) -> Tuple[List[ConfigIssue], Dict[str, int]]:
-    duplicates: List[ConfigIssue] = []
-    lines: Dict[str, int] = {}
-    if root is None:
-        return duplicates, lines
-    stack = [("", root)]
-    seen: set = set()
-    while stack:
-        path, node = stack.pop()
-        if id(node) in seen:  # an alias of an anchored node: walked already (and maybe recursive)
-            continue
-        seen.add(id(node))
-        if isinstance(node, yaml.MappingNode):
-            first: Dict[Any, int] = {}
-            for key_node, value_node in node.value:
-                if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == _MERGE_TAG:
-                    continue
-                key = (key_node.tag, key_node.value)
-                where = _join(path, key_node.value)
-                line = key_node.start_mark.line + 1
-                if key in first:
-                    duplicates.append(
-                        ConfigIssue(
-                            where,
-                            "duplicate key (first at line %d, again at line %d); each name may appear once"
-                            % (first[key], line),
-                            line,
-                        )
-                    )
-                    continue
-                first[key] = line
-                lines.setdefault(where, line)
-                stack.append((where, value_node))
-        elif isinstance(node, yaml.SequenceNode):
-            for index, item in enumerate(node.value):
-                where = "%s[%d]" % (path, index)
-                lines.setdefault(where, item.start_mark.line + 1)
-                stack.append((where, item))
-    duplicates.sort(key=lambda issue: issue.line or 0)  # the walk is depth-first from the end
-    return duplicates, lines
+def _size(count: int) -> str:
+    return "%d MiB" % (count >> 20) if count >= 1 << 20 and not count % (1 << 20) else "%d bytes" % count

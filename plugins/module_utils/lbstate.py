@@ -30,6 +30,11 @@ VIP_FAMILY_ENCAPS = {4: ("gre4", "gre6", "l3dsr", "nat4"), 6: ("gre4", "gre6", "
 SRV_TYPES = ("clusterip", "nodeport")
 
 DEFAULT_TABLE_LENGTH = 1024
+# The one limit of a VIP's new-flow table length, for maglev.yaml and vpp_lb_frontend alike.
+# lb_vip_details reports the length as a u16, so 65536 reads back as 0 - unambiguous, as 0 is
+# no valid length - while any larger power of two would read as 0 too and could not be told
+# apart (VPP master's CLI shows the exact value, but it is not always readable).
+MAX_TABLE_LENGTH = 65536
 MAX_WEIGHT = 100
 
 

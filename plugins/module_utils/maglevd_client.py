@@ -13,8 +13,10 @@ when `server` is given.
     client.set_weight("web", "primary", "web1", 50)
     for event in client.events(backend="web1", num=10): ...
 
-Errors: MaglevdUnavailable (the daemon is not running / not reachable), MaglevdError (the
-daemon refused: `.status`, `.code`, `.message`).
+Errors: MaglevdUnavailable (the daemon cannot be asked), with two subclasses callers may tell
+apart - MaglevdNotRunning (no socket, or nobody listening on it: proof that no maglevd runs)
+and MaglevdNotAnswering (connected, but no reply within the timeout: hung or stopped) - and
+MaglevdError (the daemon refused: `.status`, `.code`, `.message`).
 """
 
 from __future__ import annotations
@@ -33,15 +35,24 @@ ACTIONS = ("pause", "resume", "enable", "disable")
 class MaglevdError(Exception):
     """maglevd answered with an error."""
 
-    def __init__(self, message: str, status: int = 0, code: str = "error") -> None:
+    def __init__(self, message: str, status: int = 0, code: str = "error", body: Any = None) -> None:
         super().__init__(message)
         self.message = message
         self.status = status
         self.code = code
+        self.body = body  # the decoded answer, when it is a result rather than an error object
 
 
 class MaglevdUnavailable(MaglevdError):
-    """maglevd cannot be reached (not running, wrong socket, no permission)."""
+    """maglevd cannot be reached (not running, wrong socket, no permission, no answer)."""
+
+
+class MaglevdNotRunning(MaglevdUnavailable):
+    """No maglevd: the socket does not exist or nobody listens on it."""
+
+
+class MaglevdNotAnswering(MaglevdUnavailable):
+    """Something accepted the connection but did not answer in time (a hung or stopped daemon)."""
 
 
 class UnixHTTPConnection(http.client.HTTPConnection):
@@ -103,21 +114,29 @@ class MaglevdClient:
         try:
             conn.request(method, path, body=payload, headers=headers)
             response = conn.getresponse()
-        except (FileNotFoundError, ConnectionRefusedError) as exc:
+        except BaseException as exc:
             conn.close()
-            raise MaglevdUnavailable(f"maglevd is not running (cannot connect to {self.where}: {exc.strerror})")
-        except PermissionError as exc:
-            conn.close()
-            raise MaglevdUnavailable(f"no permission to use {self.where}: {exc.strerror}")
-        except (OSError, http.client.HTTPException) as exc:
-            conn.close()
-            raise MaglevdUnavailable(f"cannot talk to maglevd at {self.where}: {exc}")
+            raise self._unavailable(exc)
         return conn, response
+
+    def _unavailable(self, exc: BaseException) -> BaseException:
+        """The error to raise for ``exc`` raised while talking to the daemon."""
+        if isinstance(exc, (FileNotFoundError, ConnectionRefusedError)):
+            return MaglevdNotRunning(f"maglevd is not running (cannot connect to {self.where}: {exc.strerror})")
+        if isinstance(exc, TimeoutError):
+            return MaglevdNotAnswering(f"maglevd at {self.where} is not answering: no reply within {self.timeout}s")
+        if isinstance(exc, PermissionError):
+            return MaglevdUnavailable(f"no permission to use {self.where}: {exc.strerror}")
+        if isinstance(exc, (OSError, http.client.HTTPException)):
+            return MaglevdUnavailable(f"cannot talk to maglevd at {self.where}: {exc}")
+        return exc
 
     def request(self, method: str, path: str, body: Any = None) -> Any:
         conn, response = self._open(method, path, body)
         try:
             data = response.read()
+        except BaseException as exc:
+            raise self._unavailable(exc)
         finally:
             conn.close()
         try:
@@ -128,7 +147,7 @@ class MaglevdClient:
             error = decoded.get("error") if isinstance(decoded, dict) else None
             if isinstance(error, dict):
                 raise MaglevdError(error.get("message", "error"), response.status, error.get("code", "error"))
-            raise MaglevdError(f"HTTP {response.status}", response.status)
+            raise MaglevdError(f"HTTP {response.status}", response.status, body=decoded)
         return decoded
 
     # -- resources ----------------------------------------------------------------------------
@@ -163,11 +182,15 @@ class MaglevdClient:
 
     # -- actions ------------------------------------------------------------------------------
 
-    def backend_action(self, name: str, action: str) -> Dict[str, Any]:
-        """pause | resume | enable | disable; the result has the backend and `changed`."""
+    def backend_action(self, name: str, action: str, force: bool = False) -> Dict[str, Any]:
+        """pause | resume | enable | disable; the result has the backend and `changed`.
+
+        maglevd refuses (409 last-serving-backend) an action that would leave a serving frontend
+        with no backend of weight above 0, unless `force`.
+        """
         if action not in ACTIONS:
             raise MaglevdError(f"action: expected one of {', '.join(ACTIONS)}, got {action!r}", code="invalid-request")
-        return self.request("POST", f"/v1/backends/{quote(name, safe='')}/{action}")
+        return self.request("POST", f"/v1/backends/{quote(name, safe='')}/{action}" + ("?force=1" if force else ""))
 
     def pause(self, name: str) -> Dict[str, Any]:
         return self.backend_action(name, "pause")
@@ -181,11 +204,12 @@ class MaglevdClient:
     def disable(self, name: str) -> Dict[str, Any]:
         return self.backend_action(name, "disable")
 
-    def set_weight(self, frontend: str, pool: str, backend: str, weight: int) -> Dict[str, Any]:
+    def set_weight(self, frontend: str, pool: str, backend: str, weight: int, force: bool = False) -> Dict[str, Any]:
+        """A runtime weight; weight 0 on a frontend's last serving backend needs `force` (as above)."""
         path = "/v1/frontends/%s/pools/%s/backends/%s/weight" % tuple(
             quote(p, safe="") for p in (frontend, pool, backend)
         )
-        return self.request("PUT", path, {"weight": weight})
+        return self.request("PUT", path + ("?force=1" if force else ""), {"weight": weight})
 
     def config_check(self) -> Dict[str, Any]:
         return self.request("POST", "/v1/config/check")
@@ -195,7 +219,9 @@ class MaglevdClient:
         try:
             return self.request("POST", "/v1/config/reload")
         except MaglevdError as exc:
-            if exc.status == 422:
+            if exc.status == 422:  # the refusal is the result: {ok: false, path, exit_code, errors}
+                if isinstance(exc.body, dict) and isinstance(exc.body.get("errors"), list):
+                    return exc.body
                 return {"ok": False, "errors": [exc.message]}
             raise
 

@@ -20,6 +20,7 @@ from .config_model import Config
 from .desired import assumed_states, desired_state
 from .disruption import plan_disruption
 from .lbstate import PROTOCOLS, LbState, VipKey
+from .planner import PlanError
 from .planner import plan as make_plan
 from .showparse import parse_show_lb_vips, records_to_state
 from .views import state_to_config, state_to_dict
@@ -292,6 +293,21 @@ def protected_from(params: Mapping[str, Any], current: LbState) -> List[VipKey]:
     return protected_keys(parse_protected(params.get("protected")), current.vips)
 
 
+def guard_emptying(the_plan: Any, state: str, allow_empty: bool) -> None:
+    """Refuse an overridden/deleted plan that would leave VPP with no VIP at all.
+
+    A maglev.yaml whose frontends were emptied or commented out by mistake would otherwise
+    delete the whole load balancer; raises PlanError unless allow_empty."""
+    if allow_empty or state not in ("overridden", "deleted") or not the_plan.before.vips or the_plan.after.vips:
+        return
+    keys = sorted(the_plan.before.vips, key=VipKey.sort_key)
+    shown = ", ".join(str(key) for key in keys[:3]) + (" and %d more" % (len(keys) - 3) if len(keys) > 3 else "")
+    raise PlanError(
+        "state %s would delete every VIP (%d: %s) and leave the load balancer empty; "
+        "set allow_empty: true if that is intended" % (state, len(keys), shown)
+    )
+
+
 def render(config: Config, params: Mapping[str, Any]) -> dict:
     """state=rendered: the vppctl lines and API calls of the config, offline.
 
@@ -307,6 +323,7 @@ def render(config: Config, params: Mapping[str, Any]) -> dict:
         flush_removed=bool(params.get("flush")),
         allow_empty=bool(params.get("allow_empty")),
     )
+    guard_emptying(the_plan, params.get("render_state") or "replaced", bool(params.get("allow_empty")))
     result = plan_result(the_plan, bool(params.get("estimate_disruption", True)))
     result["rendered"] = result["commands"]
     result["changed"] = False  # nothing was (or would be) changed anywhere

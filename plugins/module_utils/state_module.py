@@ -15,7 +15,14 @@ from __future__ import annotations
 from typing import Any, Dict, Optional
 
 from . import maglevd_client, state_input
-from .common import CONNECTION_SPEC, ModuleFailure, ModuleInputError, run_plan, vpp_session
+from .common import (
+    CONNECTION_SPEC,
+    ModuleFailure,
+    ModuleInputError,
+    refuse_assume_up_if_maglevd,
+    run_plan,
+    vpp_session,
+)
 from .config import ConfigError
 from .disruption import plan_disruption
 from .planner import PlanError
@@ -25,6 +32,7 @@ from .planner import plan as make_plan
 def argument_spec() -> dict:
     spec = dict(CONNECTION_SPEC)
     spec.update(state_input.STATE_SPEC)
+    spec["force"] = {"type": "bool", "default": False}  # write with health assume_up where maglevd runs
     return spec
 
 
@@ -74,7 +82,7 @@ def run(module: Any) -> dict:
         module.fail_json(msg=str(exc))
 
     result: dict = {}
-    with vpp_session(module) as vpp:
+    with vpp_session(module, writes=state != "gathered") as vpp:
         current = vpp.read_state()
         if state == "gathered":
             result = state_input.gathered(current)
@@ -101,6 +109,9 @@ def _converge(module: Any, vpp: Any, current: Any, desired: Any, patterns: list)
         flush_removed=params["flush"],
         allow_empty=params["allow_empty"],
     )
+    state_input.guard_emptying(the_plan, params["state"], params["allow_empty"])
+    if the_plan:
+        refuse_assume_up_if_maglevd(module, the_plan.changed_vips())
     disruption = plan_disruption(the_plan) if params["estimate_disruption"] else None
     try:
         result = run_plan(module, vpp, the_plan, state_input.result_view(params, the_plan))

@@ -6,7 +6,8 @@
 ``MissingLibrary`` (vpp_papi not installed), ``VppConnectionError`` (socket missing, refused,
 timed out, dropped while reading), ``VppFeatureError`` (VPP too old or without the lb plugin),
 ``VppReadError`` (a read call returned an error), ``VppApplyError`` (a write failed: names
-the op, VPP's error, what was applied and what was not).
+the op, VPP's error, what was applied and what was not), ``VppInternalError`` (something
+unexpected broke the connection: a bug, or a resource such as file descriptors ran out).
 """
 
 from __future__ import annotations
@@ -49,6 +50,22 @@ class VppConnectionError(VppError):
     def __init__(self, message: str, api_socket: str = ""):
         self.api_socket = api_socket
         super().__init__(message)
+
+
+class VppInternalError(VppConnectionError):
+    """Something other than VPP broke the connection (an unexpected exception on our side, e.g.
+    ``EMFILE`` when the process ran out of file descriptors). The connection is not trusted any
+    more: callers treat it as lost and reconnect. ``error`` is the original exception."""
+
+    def __init__(self, message: str, api_socket: str = "", error: Optional[BaseException] = None):
+        self.error = error
+        super().__init__(message, api_socket)
+
+
+def describe(exc: BaseException) -> str:
+    """``TypeName: message`` (at most ~200 characters), for errors whose type says what broke."""
+    text = "%s: %s" % (type(exc).__name__, exc) if str(exc) else type(exc).__name__
+    return text if len(text) <= 200 else text[:197] + "..."
 
 
 class VppFeatureError(VppError):

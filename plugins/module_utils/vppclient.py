@@ -44,6 +44,7 @@ from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Tupl
 
 from ansible_collections.vpp.maglev.plugins.module_utils.lbstate import (
     ENCAPS,
+    MAX_TABLE_LENGTH,
     SRV_TYPES,
     LbConf,
     LbState,
@@ -59,7 +60,9 @@ from ansible_collections.vpp.maglev.plugins.module_utils.vpp_errors import (
     VppConnectionError,
     VppError,
     VppFeatureError,
+    VppInternalError,
     VppReadError,
+    describe,
     error_name,
 )
 from ansible_collections.vpp.maglev.plugins.module_utils.vpp_wire import (
@@ -253,6 +256,7 @@ class VppClient:
         self.calls = 0  # messages sent (a dump counts as one)
         self.writes = 0  # lb write operations sent
         self.broken = False
+        self._pause_seq = 0  # odd while _direct has stopped vpp_papi's reader on purpose (reader_alive)
         self.sticky_readable = hasattr(self.api, "cli_inband")
         self._version: Optional[dict] = None
         # False: every message goes through vpp_papi (the tests compare both paths).
@@ -351,8 +355,12 @@ class VppClient:
         starts one, so that between bulk operations everything (the EOF a restarted VPP
         causes, maglevd's liveness check of that thread) works as vpp_papi designed it.
 
-        A socket error marks the connection broken and leaves the old (dead) thread in place.
-        While paused, ``message_thread`` is None, which readers of it take as "alive"."""
+        Liveness (``reader_alive``) stays true for the whole pause: ``_pause_seq`` turns odd
+        before the reader is told to stop and even only once a new reader runs (or the
+        connection is marked broken), so a check from another thread never takes the stopping
+        or the not-yet-started thread for a dead connection. Any failure, of the socket or of our own (a queue that cannot
+        be created when file descriptors run out), marks the connection broken, leaves the old
+        (dead) thread in place and raises a VppConnectionError: never a half-restored client."""
         papi = self.papi
         transport = getattr(papi, "transport", None)
         thread = getattr(transport, "message_thread", None)
@@ -366,47 +374,110 @@ class VppClient:
             yield None
             return
         timeout = getattr(papi, "read_timeout", None) or DEFAULT_TIMEOUT
-        transport.sque.put(True)
-        thread.join(timeout)
-        if thread.is_alive():
-            self.broken = True
-            raise VppConnectionError(
-                "vpp_papi's reader thread on %s did not stop within %ss" % (self.api_socket, timeout), self.api_socket
-            )
-        transport.message_thread = None
-        wire = _Wire(papi, ids, self._packable)
-        in_sync = False
+        self._pause_seq += 1  # odd: paused (see reader_alive)
         try:
-            yield wire
-            in_sync = True
-        except (VppApplyError, VppReadError, VppFeatureError):
-            in_sync = not self.broken  # every reply in flight was read: the stream is in sync
+            yield from self._paused(transport, thread, ids, timeout)
+        finally:
+            self._pause_seq += 1
+
+    def _paused(self, transport: Any, thread: Any, ids: Dict[str, int], timeout: float) -> Iterator[_Wire]:
+        """_direct's body while the pause holds (``_pause_seq`` odd). ``message_thread`` keeps the old thread
+        until a new one runs; only a clean stream (no error, or VPP refused an op and every
+        reply was read) gets a new reader, anything else leaves the connection broken."""
+        doing = "stopping vpp_papi's reader"
+        restart = False
+        try:
+            transport.sque.put(True)
+            thread.join(timeout)
+            if thread.is_alive():
+                raise VppConnectionError(
+                    "vpp_papi's reader thread on %s did not stop within %ss" % (self.api_socket, timeout),
+                    self.api_socket,
+                )
+            wire = _Wire(self.papi, ids, self._packable)
+            try:
+                yield wire
+            except (VppApplyError, VppReadError, VppFeatureError):
+                restart = not self.broken and wire.idle()  # VPP said no; every reply was read
+                raise
+            finally:
+                doing = wire.doing
+            restart = not self.broken and wire.idle()
+        except VppError:
             raise
         except OSError as exc:
             self.broken = True
             raise VppConnectionError(
-                "lost the connection to VPP on %s during %s: %s"
-                % (self.api_socket, wire.doing, exc or type(exc).__name__),
+                "lost the connection to VPP on %s during %s: %s" % (self.api_socket, doing, describe(exc)),
                 self.api_socket,
             )
+        except Exception as exc:
+            self.broken = True
+            raise VppInternalError(
+                "unexpected error on the connection to VPP on %s during %s: %s"
+                % (self.api_socket, doing, describe(exc)),
+                self.api_socket,
+                exc,
+            ) from exc
         finally:
-            if in_sync and not self.broken and wire.idle():
-                self._restart_reader(transport)
+            if not restart or self.broken:
+                self.broken = True  # the old (dead) thread stays: the liveness check sees it
             else:
-                self.broken = True
-                transport.message_thread = thread  # dead: the liveness check sees it
+                try:
+                    self._restart_reader(transport)
+                except Exception as exc:
+                    self.broken = True
+                    raise VppInternalError(
+                        "cannot restart vpp_papi's reader on %s: %s" % (self.api_socket, describe(exc)),
+                        self.api_socket,
+                        exc,
+                    ) from exc
 
     @staticmethod
     def _restart_reader(transport: Any) -> None:
-        """What vpp_papi's transport.connect does: fresh queues, a new reader thread."""
-        for old in (transport.sque, transport.q):
-            old.close()
-            old.join_thread()
-        transport.sque = multiprocessing.Queue()
-        transport.q = multiprocessing.Queue()
-        thread = threading.Thread(target=transport.msg_thread_func, daemon=True)
+        """What vpp_papi's transport.connect does: fresh queues, a new reader thread. The new
+        queues exist before the old ones go, and the thread is published only once it runs;
+        an error here (EMFILE, no thread) leaves the transport's old queues and thread."""
+        sque = multiprocessing.Queue()
+        try:
+            q = multiprocessing.Queue()
+        except BaseException:
+            sque.close()
+            raise
+        thread = threading.Thread(target=transport.msg_thread_func, daemon=True, name="vpp_papi-reader")
+        old = (transport.sque, transport.q)
+        transport.sque, transport.q = sque, q
+        try:
+            thread.start()
+        except BaseException:
+            transport.sque, transport.q = old
+            sque.close()
+            q.close()
+            raise
         transport.message_thread = thread
-        thread.start()
+        for queue in old:
+            # Nothing reads the old queues any more: do not wait for their feeder threads.
+            queue.cancel_join_thread()
+            queue.close()
+
+    def reader_alive(self) -> bool:
+        """Whether this connection can still receive: judged by vpp_papi's reader thread (it
+        exits when VPP closes the socket), never by its absence. Safe from any thread.
+
+        A direct-path pause stops that thread on purpose (the direct path watches the socket
+        itself), so it counts as alive. ``_pause_seq`` works like a seqlock: odd while a pause
+        runs, bumped again only after the new reader runs; read before the thread, it tells a
+        reader that died for a pause (which began, or even ended, while we looked) from one
+        that died because VPP went away."""
+        seq = self._pause_seq
+        if self.broken:
+            return False
+        if seq & 1:
+            return True
+        thread = getattr(getattr(self.papi, "transport", None), "message_thread", None)
+        if thread is not None and thread.is_alive():
+            return True
+        return self._pause_seq != seq and not self.broken
 
     # features ----------------------------------------------------------------------------
     def version(self) -> dict:
@@ -551,7 +622,7 @@ class VppClient:
             if cli is not None and cli.get("new_flows_table_length"):
                 table_length = cli["new_flows_table_length"]  # exact; the dump truncates to u16
             elif table_length == 0:
-                table_length = 65536
+                table_length = MAX_TABLE_LENGTH  # the u16 reads the largest allowed length as 0
             attrs = VipAttrs(
                 encap=encap,
                 dscp=dscp & 0x3F,
@@ -790,6 +861,7 @@ __all__ = [
     "VppConnectionError",
     "VppError",
     "VppFeatureError",
+    "VppInternalError",
     "VppReadError",
     "connect",
     "error_name",

@@ -18,6 +18,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from .lbstate import (
     DEFAULT_TABLE_LENGTH,
     ENCAP_FAMILY,
+    MAX_TABLE_LENGTH,
     MAX_WEIGHT,
     PROTOCOLS,
     VIP_FAMILY_ENCAPS,
@@ -28,12 +29,11 @@ from .lbstate import (
     VipKey,
     is_power_of_two,
 )
+from .module_input import ModuleInputError, quote
 
-MAX_TABLE_LENGTH = 1 << 24
+NAT_ENCAPS = ("nat4", "nat6")
 
-
-class ModuleInputError(ValueError):
-    """Bad module input; the message names the option and what is allowed."""
+__all__ = ["ModuleInputError"]
 
 
 def parse_vip(params: dict, *, protocol_optional: bool = False) -> Tuple[Any, Optional[int], Optional[int]]:
@@ -49,7 +49,7 @@ def parse_vip(params: dict, *, protocol_optional: bool = False) -> Tuple[Any, Op
         if "has host bits set" in str(exc):
             masked = ipaddress.ip_network(text, strict=False)
             raise ModuleInputError("vip: %s has host bits set; did you mean %s?" % (text, masked))
-        raise ModuleInputError("vip: %r is not an IPv4/IPv6 address or prefix (e.g. 192.0.2.1/32)" % text)
+        raise ModuleInputError("vip: %s is not an IPv4/IPv6 address or prefix (e.g. 192.0.2.1/32)" % quote(text))
     protocol, port = params.get("protocol"), params.get("port")
     if port is not None and not 0 <= port <= 65535:
         raise ModuleInputError("port: %d is out of range 0..65535 (0 = all ports)" % port)
@@ -71,10 +71,12 @@ def parse_address(value: Any, name: str) -> Any:
     try:
         return ipaddress.ip_address(str(value))
     except ValueError:
-        raise ModuleInputError("%s: %r is not an IPv4 or IPv6 address" % (name, value))
+        raise ModuleInputError("%s: %s is not an IPv4 or IPv6 address" % (name, quote(value)))
 
 
 def check_weight(value: int, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ModuleInputError("%s: %s is not an integer; allowed: 0..%d" % (name, quote(value), MAX_WEIGHT))
     if not 0 <= value <= MAX_WEIGHT:
         raise ModuleInputError("%s: %d is out of range 0..%d" % (name, value, MAX_WEIGHT))
     return value
@@ -141,12 +143,16 @@ def frontend_request(params: dict) -> FrontendRequest:
             "type: nodeport cannot be set through VPP's binary API (VPP stores clusterip whatever is sent, "
             "so the task would never converge); use clusterip"
         )
-    if "target_port" in attrs and not 0 <= attrs["target_port"] <= 65535:
-        raise ModuleInputError("target_port: %d is out of range 0..65535" % attrs["target_port"])
+    if "target_port" in attrs and not 1 <= attrs["target_port"] <= 65535:
+        raise ModuleInputError(
+            "target_port: %d is out of range 1..65535 (the backends' port; 0 would send to port 0)"
+            % attrs["target_port"]
+        )
     length = attrs.get("new_flows_table_length")
     if length is not None and not (is_power_of_two(length) and length <= MAX_TABLE_LENGTH):
         raise ModuleInputError(
-            "new_flows_table_length: %d is not a power of two from 1 to %d" % (length, MAX_TABLE_LENGTH)
+            "new_flows_table_length: %d is not a power of two from 1 to %d (VPP reports the length in 16 bits; "
+            "see docs/modules.md)" % (length, MAX_TABLE_LENGTH)
         )
     wanted: Optional[Dict[Any, int]] = None
     if backends is not None:
@@ -180,6 +186,8 @@ def frontend_want(request: FrontendRequest, current: LbState) -> Tuple[LbState, 
             raise ModuleInputError("%s: only applies to encap nat4/nat6 (this VIP's encap is %s)" % (option, encap))
     if encap not in VIP_FAMILY_ENCAPS[key.family]:
         raise ModuleInputError("encap: %s cannot be used with the IPv%d vip %s" % (encap, key.family, key.prefix))
+    if encap in NAT_ENCAPS and (have is None or have.attrs.encap not in NAT_ENCAPS):
+        merged["target_port"] = _nat_target_port(request, key, encap)
     attrs = VipAttrs(**merged).normalised()
     ases: Dict[Any, int] = dict(request.backends or {})
     for address in ases:
@@ -190,6 +198,19 @@ def frontend_want(request: FrontendRequest, current: LbState) -> Tuple[LbState, 
             _check_family(address, encap, "existing backend")
     state = "replaced" if request.purge else "merged"
     return LbState(LbConf(), {key: Vip(key, attrs, ases)}), state
+
+
+def _nat_target_port(request: FrontendRequest, key: VipKey, encap: str) -> int:
+    """The target port of a VIP that becomes NAT: as given, else the VIP's port (as in
+    maglev.yaml); an all-port VIP has no port to default to, and 0 would send to port 0."""
+    given = request.attrs.get("target_port")
+    if given:
+        return given
+    if key.port:
+        return key.port
+    raise ModuleInputError(
+        "target_port: required for encap %s on the all-port vip %s (the backends' port, 1..65535)" % (encap, key)
+    )
 
 
 # --- vpp_lb_backend ----------------------------------------------------------------------

@@ -32,6 +32,7 @@ options:
     description:
       - The backend name(s) in maglev.yaml (C(maglev.backends)). Several names are acted on
         together, and the guard considers them together.
+      - At least one name, each given once.
     type: list
     elements: str
     required: true
@@ -62,13 +63,15 @@ options:
     type: bool
     default: false
   wait_timeout:
-    description: Seconds to wait with O(wait).
+    description: Seconds to wait with O(wait), 0 to 86400.
     type: float
     default: 60
   allow_empty:
     description:
       - Allow an action that leaves a serving frontend with no backend of effective weight
         above 0 (VPP then drops its new flows).
+      - maglevd applies the same rule to every client (C(409 last-serving-backend)); with
+        O(allow_empty=true) the module sends its requests with C(force).
     type: bool
     default: false
   maglevd_socket:
@@ -104,9 +107,9 @@ attributes:
     membership:
       - vpp.maglev.vpp
 notes:
-  - O(api_socket) and O(api_dir) are accepted so that C(module_defaults) for the
-    C(group/vpp.maglev.vpp) action group apply, but this module never talks to VPP itself;
-    O(timeout) applies to each request to maglevd.
+  - O(api_socket), O(api_dir) and O(lock_timeout) are accepted so that C(module_defaults) for the
+    C(group/vpp.maglev.vpp) action group apply, but this module never talks to VPP itself (maglevd
+    writes to VPP, under the writer lock); O(timeout) applies to each request to maglevd.
   - Runtime actions survive a maglevd config reload while the backend's healthcheck is
     unchanged; a restart of maglevd starts again from maglev.yaml (C(enabled) there).
 seealso:
@@ -196,6 +199,14 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.vpp.maglev.plugins.module_utils import maglevd_client, weights
+from ansible_collections.vpp.maglev.plugins.module_utils.common import (
+    CONNECTION_SPEC,
+    MAX_TIMEOUT,
+    WAIT_RULE,
+    WEIGHT_RULE,
+    new_module,
+)
+from ansible_collections.vpp.maglev.plugins.module_utils.module_input import Rule
 
 # state -> (maglevd action, states maglevd refuses the action in)
 ACTIONS: Dict[str, Tuple[str, Tuple[str, ...]]] = {
@@ -203,6 +214,17 @@ ACTIONS: Dict[str, Tuple[str, Tuple[str, ...]]] = {
     "resumed": ("resume", ("disabled",)),
     "disabled": ("disable", ()),
     "enabled": ("enable", ()),
+}
+MAX_NAMES = 256  # backends acted on in one task
+MAX_NAME_LENGTH = 256  # a backend, frontend or pool name of maglev.yaml
+RULES = {
+    "name": Rule(non_empty=True, unique=True, max_length=MAX_NAMES),
+    "name[]": Rule(max_length=MAX_NAME_LENGTH),
+    "frontend": Rule(max_length=MAX_NAME_LENGTH),
+    "pool": Rule(max_length=MAX_NAME_LENGTH),
+    "weight": WEIGHT_RULE,
+    "wait_timeout": WAIT_RULE,
+    "timeout": Rule(0, MAX_TIMEOUT, low_open=True, hint="seconds to wait for maglevd"),
 }
 
 
@@ -237,6 +259,12 @@ def effective(
     }
 
 
+def _some(names: List[str], limit: int = 10) -> str:
+    """At most ``limit`` names, so a message stays one readable line."""
+    more = len(names) - limit
+    return ", ".join(names[:limit]) + (" and %d more" % more if more > 0 else "")
+
+
 def reached(wanted: Optional[str], state: str) -> bool:
     if wanted in ("resumed", "enabled"):
         return state == "up"
@@ -247,14 +275,13 @@ def reached(wanted: Optional[str], state: str) -> bool:
 
 def run(module: AnsibleModule, client: Any) -> Dict[str, Any]:
     params = module.params
-    names: List[str] = list(dict.fromkeys(params["name"]))
+    names: List[str] = list(params["name"])
     state = params["state"]
     backends = {b["name"]: b for b in client.backends()}
     unknown = [n for n in names if n not in backends]
     if unknown:
         module.fail_json(
-            msg="maglevd has no backend named %s; it has: %s"
-            % (", ".join(unknown), ", ".join(sorted(backends)) or "none")
+            msg="maglevd has no backend named %s; it has: %s" % (_some(unknown), _some(sorted(backends)) or "none")
         )
     frontends = {f["name"]: f for f in client.frontends()}
     before_states = {n: backends[n]["state"] for n in backends}
@@ -332,9 +359,10 @@ def run(module: AnsibleModule, client: Any) -> Dict[str, Any]:
         action = ACTIONS[state][0]
         for name in names:
             if predict(state, before_states[name]) is not None:
-                client.backend_action(name, action)
+                # allow_empty already passed the guard above: maglevd must not refuse it again.
+                client.backend_action(name, action, force=params["allow_empty"])
     for (pool, name), weight in overrides.items():
-        client.set_weight(params["frontend"], pool, name, weight)
+        client.set_weight(params["frontend"], pool, name, weight, force=params["allow_empty"])
 
     current = {n: before_states[n] for n in names}
     if params["wait"]:
@@ -363,7 +391,8 @@ def run(module: AnsibleModule, client: Any) -> Dict[str, Any]:
 
 
 def main() -> None:
-    module = AnsibleModule(
+    module = new_module(
+        RULES,
         argument_spec={
             "name": {"type": "list", "elements": "str", "required": True},
             "state": {"type": "str", "choices": list(ACTIONS)},
@@ -376,21 +405,13 @@ def main() -> None:
             "maglevd_socket": {"type": "path", "default": "/run/maglevd/maglevd.sock", "aliases": ["socket"]},
             "server": {"type": "str"},
             "token": {"type": "str", "no_log": True},
-            "api_socket": {"type": "path", "default": "/run/vpp/api.sock"},
-            "api_dir": {"type": "path"},
-            "timeout": {"type": "float", "default": 10.0},
+            # Accepted for module_defaults of group/vpp.maglev.vpp (see notes); only timeout is used.
+            **CONNECTION_SPEC,
         },
         required_together=[("frontend", "pool", "weight")],
         supports_check_mode=True,
     )
-    params = module.params
-    # Bad input fails before maglevd is contacted.
-    if params["weight"] is not None and not 0 <= params["weight"] <= 100:
-        module.fail_json(msg="weight: %d is out of range 0..100" % params["weight"])
-    if not params["timeout"] > 0:
-        module.fail_json(
-            msg="timeout: %s is not allowed; give the seconds to wait for maglevd, above 0" % params["timeout"]
-        )
+    params = module.params  # new_module checked every value before maglevd is contacted
     try:
         client = maglevd_client.MaglevdClient(
             params["maglevd_socket"], server=params["server"], token=params["token"], timeout=params["timeout"]

@@ -79,12 +79,13 @@ options:
     default: false
   wait_timeout:
     description:
-      - Seconds to wait for VPP to report the backend as wanted before failing.
+      - Seconds to wait for VPP to report the backend as wanted before failing, 0 to 86400.
     type: float
     default: 30.0
   drain_time:
     description:
-      - Seconds to wait after VPP confirmed the change (with O(wait)), e.g. the lb flow timeout.
+      - Seconds to wait after VPP confirmed the change (with O(wait)), e.g. the lb flow timeout; 0 to 86400.
+      - The wait reads VPP on a connection of its own, after the writer lock is released.
     type: float
     default: 0.0
 extends_documentation_fragment:
@@ -195,11 +196,14 @@ wait:
   sample: {"confirmed": true, "weight": 0, "num_buckets": 0, "elapsed": 0.01, "drain_time": 40.0}
 """
 
-from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.vpp.maglev.plugins.module_utils.common import (
     MAGLEVD_SPEC,
+    PORT_RULE,
+    WAIT_RULE,
+    WEIGHT_RULE,
     connection_spec,
     fail_on_input_errors,
+    new_module,
     refuse_if_maglevd,
     run_plan,
     vip_view,
@@ -209,6 +213,8 @@ from ansible_collections.vpp.maglev.plugins.module_utils.common import (
 from ansible_collections.vpp.maglev.plugins.module_utils.lbstate import LbState
 from ansible_collections.vpp.maglev.plugins.module_utils.planner import plan
 from ansible_collections.vpp.maglev.plugins.module_utils.wants import BACKEND_STATES, backend_request, backend_want
+
+RULES = {"port": PORT_RULE, "weight": WEIGHT_RULE, "wait_timeout": WAIT_RULE, "drain_time": WAIT_RULE}
 
 
 def main() -> None:
@@ -226,13 +232,11 @@ def main() -> None:
         drain_time={"type": "float", "default": 0.0},
         **MAGLEVD_SPEC,
     )
-    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
+    module = new_module(RULES, argument_spec=spec, supports_check_mode=True)
     params = module.params
     request = fail_on_input_errors(module, backend_request, params)
-    for option in ("wait_timeout", "drain_time"):
-        if params[option] < 0:
-            module.fail_json(msg="%s: %s must be >= 0 seconds" % (option, params[option]))
     result: dict = {}
+    want = None
     with vpp_session(module) as vpp:
         current = vpp.read_state()
         want = backend_want(request, current)
@@ -255,10 +259,13 @@ def main() -> None:
                 "protocol": want.key.protocol_name,
                 "port": want.key.port,
             }
-            if params["wait"] and not module.check_mode:
-                result["wait"] = wait_for_backend(
-                    vpp, want.key, request.address, want.weight, params["wait_timeout"], params["drain_time"]
-                )
+    if want is not None and params["wait"] and not module.check_mode:
+        # Waiting only reads: on a connection of its own, without the writer lock, so a long
+        # drain_time never holds up maglevd or another task.
+        with vpp_session(module, writes=False) as vpp:
+            result["wait"] = wait_for_backend(
+                vpp, want.key, request.address, want.weight, params["wait_timeout"], params["drain_time"]
+            )
     module.exit_json(**result)
 
 

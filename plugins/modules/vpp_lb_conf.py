@@ -107,19 +107,24 @@ recreate_reasons:
 
 import ipaddress
 
-from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.vpp.maglev.plugins.module_utils.common import (
     ModuleInputError,
     conf_view,
     connection_spec,
     fail_on_input_errors,
+    new_module,
     run_plan,
     vpp_session,
 )
 from ansible_collections.vpp.maglev.plugins.module_utils.lbstate import LbConf, LbState, is_power_of_two
+from ansible_collections.vpp.maglev.plugins.module_utils.module_input import Rule, quote
 from ansible_collections.vpp.maglev.plugins.module_utils.planner import plan
 
 OPTIONS = ("ip4_src_address", "ip6_src_address", "sticky_buckets_per_core", "flow_timeout")
+RULES = {
+    "sticky_buckets_per_core": Rule(1, 1 << 31, hint="a power of two"),
+    "flow_timeout": Rule(1, 120, hint="seconds"),
+}
 
 
 def build_conf(params: dict) -> LbConf:
@@ -129,12 +134,12 @@ def build_conf(params: dict) -> LbConf:
         try:
             ip4 = ipaddress.IPv4Address(params["ip4_src_address"])
         except ValueError:
-            raise ModuleInputError("ip4_src_address: %r is not an IPv4 address" % params["ip4_src_address"])
+            raise ModuleInputError("ip4_src_address: %s is not an IPv4 address" % quote(params["ip4_src_address"]))
     if params["ip6_src_address"] is not None:
         try:
             ip6 = ipaddress.IPv6Address(params["ip6_src_address"])
         except ValueError:
-            raise ModuleInputError("ip6_src_address: %r is not an IPv6 address" % params["ip6_src_address"])
+            raise ModuleInputError("ip6_src_address: %s is not an IPv6 address" % quote(params["ip6_src_address"]))
     buckets = params["sticky_buckets_per_core"]
     if buckets is not None and not (is_power_of_two(buckets) and buckets <= 1 << 31):
         raise ModuleInputError("sticky_buckets_per_core: %d is not a power of two from 1 to 2^31" % buckets)
@@ -145,7 +150,8 @@ def build_conf(params: dict) -> LbConf:
 
 
 def main() -> None:
-    module = AnsibleModule(
+    module = new_module(
+        RULES,
         argument_spec=connection_spec(
             ip4_src_address={"type": "str"},
             ip6_src_address={"type": "str"},

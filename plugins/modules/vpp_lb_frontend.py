@@ -66,7 +66,8 @@ options:
     choices: [clusterip, nodeport]
   target_port:
     description:
-      - Backend port of a C(nat4)/C(nat6) VIP.
+      - Backend port of a C(nat4)/C(nat6) VIP, 1 to 65535.
+      - Default for a new NAT VIP its O(port). Required for an all-port NAT VIP (O(port=0)).
     type: int
   src_ip_sticky:
     description:
@@ -75,8 +76,10 @@ options:
     type: bool
   new_flows_table_length:
     description:
-      - Buckets of the VIP's Maglev new-flow table, a power of two. More buckets spread
-        weights more precisely. Default for a new VIP C(1024).
+      - Buckets of the VIP's Maglev new-flow table, a power of two from 1 to 65536. More buckets
+        spread weights more precisely. Default for a new VIP C(1024).
+      - 65536 is the most VPP can report back (its dump has 16 bits for it); the same limit
+        applies to C(new-flows-table-length) in maglev.yaml.
     type: int
   backends:
     description:
@@ -215,19 +218,31 @@ summary:
            "ases_reweighted": 0, "flushes": 0, "conf_changed": false, "api_calls": 2}
 """
 
-from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.vpp.maglev.plugins.module_utils.common import (
     MAGLEVD_SPEC,
+    PORT_RULE,
     VIP_SPEC,
+    WEIGHT_RULE,
     connection_spec,
     fail_on_input_errors,
+    new_module,
     refuse_if_maglevd,
     run_plan,
     vip_view,
     vpp_session,
 )
+from ansible_collections.vpp.maglev.plugins.module_utils.lbstate import MAX_TABLE_LENGTH
+from ansible_collections.vpp.maglev.plugins.module_utils.module_input import Rule
 from ansible_collections.vpp.maglev.plugins.module_utils.planner import plan
 from ansible_collections.vpp.maglev.plugins.module_utils.wants import frontend_request, frontend_want
+
+RULES = {
+    "port": PORT_RULE,
+    "dscp": Rule(0, 63),
+    "target_port": Rule(1, 65535, hint="the backends' port"),
+    "new_flows_table_length": Rule(1, MAX_TABLE_LENGTH, hint="a power of two"),
+    "backends.weight": WEIGHT_RULE,
+}
 
 
 def main() -> None:
@@ -253,7 +268,7 @@ def main() -> None:
         **VIP_SPEC,
         **MAGLEVD_SPEC,
     )
-    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
+    module = new_module(RULES, argument_spec=spec, supports_check_mode=True)
     params = module.params
     request = fail_on_input_errors(module, frontend_request, params)
     result: dict = {}

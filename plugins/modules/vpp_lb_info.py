@@ -86,8 +86,7 @@ src_ip_sticky_readable:
   sample: true
 """
 
-from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.vpp.maglev.plugins.module_utils.common import connection_spec, vpp_session
+from ansible_collections.vpp.maglev.plugins.module_utils.common import connection_spec, new_module, vpp_session
 from ansible_collections.vpp.maglev.plugins.module_utils.views import state_to_config, state_to_dict
 
 
@@ -110,9 +109,9 @@ def info_result(info: dict) -> dict:
 
 
 def main() -> None:
-    module = AnsibleModule(argument_spec=connection_spec(), supports_check_mode=True)
+    module = new_module({}, argument_spec=connection_spec(), supports_check_mode=True)
     result: dict = {}
-    with vpp_session(module) as vpp:
+    with vpp_session(module, writes=False) as vpp:
         result = info_result(vpp.read_info())
     module.exit_json(**result)
 

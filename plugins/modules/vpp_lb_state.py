@@ -64,7 +64,9 @@ options:
     description:
       - Where backend health comes from, which decides each AS's effective weight.
       - V(assume_up) treats every enabled backend as up (so the first pool carries the traffic)
-        and disabled ones as disabled. Use it when maglevd does not run.
+        and disabled ones as disabled. Use it when maglevd does not run; where maglevd answers
+        on O(maglevd_socket) and manages a VIP the plan changes, the task is refused (assumed
+        health would reset the weights the daemon sets) unless O(force=true).
       - V(maglevd) reads the live backend states from the running maglevd's control API on
         O(maglevd_socket), so the plan computes the same weights maglevd would. Drift against
         it is then real drift, not health noise.
@@ -80,9 +82,19 @@ options:
     type: dict
   maglevd_socket:
     description:
-      - maglevd's control socket on the managed host, read when O(health=maglevd).
+      - maglevd's control socket on the managed host, read when O(health=maglevd), and asked
+        which VIPs maglevd manages when O(health=assume_up) would change VIPs.
+      - Only a missing socket, or one nobody listens on, means that no maglevd runs; a socket
+        that does not answer within O(timeout) fails the task unless O(force=true).
     type: path
     default: /run/maglevd/maglevd.sock
+  force:
+    description:
+      - Write with O(health=assume_up) even when a running maglevd manages the VIPs the plan
+        changes (maglevd will set its own weights again on its next sync).
+    type: bool
+    default: false
+    version_added: 1.0.0
   protected:
     description:
       - VIPs that V(overridden) and V(deleted) (without a config) never delete.
@@ -102,6 +114,9 @@ options:
     description:
       - Allow a plan that leaves a VIP with ASes but none of weight above 0 (VPP then drops its
         new flows). Without it such a plan fails and nothing is changed.
+      - Also allow V(overridden) or V(deleted) to delete every VIP and leave VPP's load balancer
+        empty (for example a config whose frontends are all gone). Without it such a plan fails,
+        naming the VIPs, and nothing is changed.
     type: bool
     default: false
   estimate_disruption:
@@ -360,12 +375,16 @@ not_applied:
   elements: str
 """
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.vpp.maglev.plugins.module_utils.common import new_module
+from ansible_collections.vpp.maglev.plugins.module_utils.module_input import Rule
 from ansible_collections.vpp.maglev.plugins.module_utils.state_module import module_kwargs, run
+
+# running_config is multi-line CLI text; 32 MiB is ~50 times 1,000 VIPs x 64 ASes.
+RULES = {"running_config": Rule(text=True, max_length=32 << 20)}
 
 
 def main() -> None:
-    module = AnsibleModule(**module_kwargs())
+    module = new_module(RULES, **module_kwargs())
     module.exit_json(**run(module))
 
 

@@ -121,7 +121,10 @@ def test_a_timeout_of_zero_or_less_names_the_option(tmp_path, vppsim):
     run = run_playbook(tmp_path, failing(tasks), vpp=vppsim)
     assert [entry["status"] for entry in run.entries] == ["failed"] * 10, run.stdout
     for result, timeout in zip(run.results, [0.0] * 5 + [-1.0] * 5):
-        assert result["msg"] == "timeout: %s is not allowed; give the seconds to wait for VPP, above 0" % timeout
+        assert (
+            result["msg"]
+            == "timeout: %s is not allowed; give the seconds to wait for VPP, above 0 and at most 3600" % timeout
+        )
     assert vppsim.stats()["total"] == 0
 
 
@@ -137,5 +140,5 @@ def test_maglev_backend_checks_its_input_before_contacting_maglevd(tmp_path):
     run = run_playbook(tmp_path, failing(tasks))
     weight, timeout, no_daemon = (result["msg"] for result in run.results)
     assert weight == "weight: 500 is out of range 0..100"
-    assert timeout == "timeout: 0.0 is not allowed; give the seconds to wait for maglevd, above 0"
+    assert timeout == "timeout: 0.0 is not allowed; give the seconds to wait for maglevd, above 0 and at most 3600"
     assert no_daemon.startswith("maglevd on %s: " % socket), no_daemon

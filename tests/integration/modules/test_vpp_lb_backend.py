@@ -149,7 +149,10 @@ BAD = [
     ({"address": "2001:db8::1"}, "address family mismatch: 2001:db8::1 is IPv6 but encap gre4"),
     ({"address": "10.0.0.1", "vip": "192.0.2.1/31"}, "vip: 192.0.2.1/31 has host bits set"),
     ({"address": "10.0.0.1", "port": 80}, "protocol: a per-port VIP (port 80) needs protocol tcp or udp"),
-    ({"address": "10.0.0.1", "state": "drained", "wait": True, "wait_timeout": -1}, "wait_timeout: -1.0 must be >= 0"),
+    (
+        {"address": "10.0.0.1", "state": "drained", "wait": True, "wait_timeout": -1},
+        "wait_timeout: -1.0 is out of range 0..86400 (seconds)",
+    ),
 ]
 
 

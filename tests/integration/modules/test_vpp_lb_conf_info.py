@@ -40,10 +40,10 @@ def test_conf_check_apply_idempotent_and_only_given_options(tmp_path, vppsim):
 
 
 BAD = [
-    ({"flow_timeout": 0}, "flow_timeout: 0 is out of range 1..120 seconds"),
-    ({"flow_timeout": 121}, "flow_timeout: 121 is out of range 1..120 seconds"),
+    ({"flow_timeout": 0}, "flow_timeout: 0 is out of range 1..120 (seconds)"),
+    ({"flow_timeout": 121}, "flow_timeout: 121 is out of range 1..120 (seconds)"),
     ({"sticky_buckets_per_core": 1000}, "sticky_buckets_per_core: 1000 is not a power of two"),
-    ({"sticky_buckets_per_core": 0}, "sticky_buckets_per_core: 0 is not a power of two"),
+    ({"sticky_buckets_per_core": 0}, "sticky_buckets_per_core: 0 is out of range 1..2147483648 (a power of two)"),
     ({"ip4_src_address": "2001:db8::1"}, "ip4_src_address: '2001:db8::1' is not an IPv4 address"),
     ({"ip6_src_address": "192.0.2.1"}, "ip6_src_address: '192.0.2.1' is not an IPv6 address"),
     ({}, "one of the following is required: ip4_src_address, ip6_src_address"),

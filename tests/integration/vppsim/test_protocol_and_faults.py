@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import struct
@@ -233,3 +234,14 @@ def test_cli_flags_fixture_and_clean_shutdown(tmp_path, vppsim):
     assert not os.path.exists(sim.socket) and not os.path.exists(sim.control_socket)
     with pytest.raises(VppSimError, match="MSG:NTH:RETVAL"):
         VppSim(tmp_path, extra_args=["--fail", "nonsense"]).start()
+
+
+def test_an_overlong_control_line_is_answered_and_dropped(sim, vpp):
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.settimeout(10)
+        sock.connect(sim.control_socket)
+        sock.sendall(b"x" * (70 * 1024) + b"\n")
+        reply = sock.makefile("rb").readline()
+    assert json.loads(reply) == {"ok": False, "error": "control line longer than 64 KiB"}
+    assert sim.stats()["seq"] >= 0  # the simulator still answers
+    assert vpp.api.lb_conf_get().retval == 0

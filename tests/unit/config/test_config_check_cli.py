@@ -92,7 +92,15 @@ def test_bin_maglevd_checks_the_example():
 def test_check_file_api_returns_code_and_lines():
     from ansible_collections.vpp.maglev.maglevd.check import check_file
 
-    assert check_file(str(FILES / "full.yaml")) == (0, [])
+    assert check_file(str(FILES / "minimal.yaml")) == (0, [])
+    # full.yaml names a CA file that does not exist here: refused with the key and its line.
+    assert check_file(str(FILES / "full.yaml")) == (
+        2,
+        [
+            "%s:36: maglev.healthchecks.web.params.ca-file: cannot use '/etc/ssl/internal-ca.pem' as a CA bundle: "
+            "No such file or directory" % (FILES / "full.yaml")
+        ],
+    )
     code, lines = check_file(str(FILES / "bad_syntax.yaml.txt"))
     assert (code, len(lines)) == (1, 1)
     code, lines = check_file(str(FILES / "bad_semantic.yaml"))

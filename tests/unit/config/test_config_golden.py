@@ -60,9 +60,9 @@ def test_minimal_config_gets_every_default():
     )
 
 
-def test_empty_maglev_section_is_an_empty_config():
-    assert config.load_text("maglev:\n") == Config()
-    assert config.parse({"maglev": {}}) == Config()
+def test_a_maglev_section_with_only_defaults_is_an_empty_config():
+    assert config.load_text("maglev:\n  frontends: {}\n") == Config()
+    assert config.parse({"maglev": {"vpp": {}}}) == Config()
 
 
 def test_full_config_sets_every_key():

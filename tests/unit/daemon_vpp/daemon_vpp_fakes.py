@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
+import os
+import tempfile
 import threading
 from typing import Any, List, Optional
 
@@ -9,6 +12,11 @@ from ansible_collections.vpp.maglev.maglevd.vpp import VppConnection
 from ansible_collections.vpp.maglev.plugins.module_utils.lbstate import VPP_DEFAULT_CONF, LbState
 from ansible_collections.vpp.maglev.plugins.module_utils.planner import PlanError, apply_ops
 from ansible_collections.vpp.maglev.plugins.module_utils.vppclient import VppApplyError
+
+# maglevd takes the writer lock <api_socket>.lock for each apply: one lock file per fake, in a
+# private directory rather than the working directory.
+_SOCKETS = tempfile.mkdtemp(prefix="maglev-fake-vpp-")
+_NEXT = itertools.count()
 
 
 class FakeClient:
@@ -19,7 +27,7 @@ class FakeClient:
         self.gate: Optional[threading.Event] = None  # when set, apply() blocks until it is set
         self.entered = threading.Event()
         self.fail_next: Optional[int] = None  # retval for the next apply's first op
-        self.api_socket = "fake"
+        self.api_socket = os.path.join(_SOCKETS, "api-%d.sock" % next(_NEXT))
 
     def read_state(self) -> LbState:
         self.reads += 1

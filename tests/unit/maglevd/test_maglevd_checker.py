@@ -407,3 +407,21 @@ def test_check_spec_ignores_the_name():
     assert check_spec(hc("x")) == check_spec(hc("y"))
     assert check_spec(hc("x")) != check_spec(dataclasses.replace(hc("x"), timeout=3.0))
     assert ip_address("10.0.0.1")  # keep the import used
+
+
+def test_no_operator_action_changes_a_state_once_stopping():
+    async def go():
+        h = Harness(make_config({"a": "10.0.0.1"}))
+        await h.checker.start()
+        await h.checker.stop()
+        before = len(h.events)
+        for action in ("pause", "disable"):
+            with pytest.raises(ActionError) as err:
+                h.checker.act("a", action)
+            assert err.value.code == "stopping"
+        with pytest.raises(ActionError):
+            h.checker.set_weight("web", "primary", "a", 0)
+        return h, before
+
+    h, before = run(go())
+    assert h.events[before:] == [] and h.checker.get_health("a").state is not BackendState.PAUSED

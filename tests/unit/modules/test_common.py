@@ -13,7 +13,8 @@ from ansible_collections.vpp.maglev.plugins.module_utils import common, vppclien
 
 class FakeModule:
     def __init__(self):
-        self.params = {"api_socket": "/x.sock", "api_dir": None, "timeout": 1.0}
+        self.params = {"api_socket": "/x.sock", "api_dir": None, "timeout": 1.0, "lock_timeout": 0.0}
+        self.check_mode = True  # a reader: no writer lock
         self.warnings = []
         self.failed = None
 

@@ -1,0 +1,129 @@
+"""Loading the largest accepted maglev.yaml: 200,000 backends (1,000 frontends x 200).
+
+Printed:
+  1. the file's size and values counted, against the loader's limits;
+  2. wall time and peak memory (RSS growth) of `load_checked` (what --check, start, reload
+     and the API's check run);
+  3. the event loop's lag while a reload parses that file off the loop: a 10 ms ticker runs
+     on the loop while `run_in_executor(without_collector(load_checked))` runs, as
+     Daemon.reload does; the target is p99 < 50 ms.
+  With --full-reload, also a whole Daemon.reload() of that file (parse + apply on the loop)
+  in an in-process daemon whose backends are static (no probe traffic), with its lag.
+
+    .venv/bin/python bench/bench_config_load.py [--backends 200000] [--full-reload]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from _common import ROOT, median, percentile
+from ansible_collections.vpp.maglev.maglevd import gctune
+from ansible_collections.vpp.maglev.maglevd.check import load_checked
+from ansible_collections.vpp.maglev.plugins.module_utils import config_yaml
+from ansible_collections.vpp.maglev.plugins.module_utils.config_compose import Composer
+
+sys.path.insert(0, str(ROOT / "tests" / "unit" / "config"))
+from test_config_limits import big_config  # the same generator the limit-math test uses
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+async def lag_during(work, tick: float = 0.01):
+    """(result of work, list of loop lags in seconds) while ``work`` (a coroutine) runs."""
+    lags = []
+    done = asyncio.Event()
+
+    async def ticker():
+        while not done.is_set():
+            start = time.perf_counter()
+            await asyncio.sleep(tick)
+            lags.append(time.perf_counter() - start - tick)
+
+    task = asyncio.create_task(ticker())
+    await asyncio.sleep(0)
+    try:
+        result = await work
+    finally:
+        done.set()
+        await task
+    return result, lags
+
+
+def report_lag(what: str, lags: list) -> None:
+    print(
+        "%-28s ticks %5d  median %6.1f ms  p99 %7.1f ms  max %7.1f ms"
+        % (what, len(lags), median(lags) * 1e3, percentile(lags, 0.99) * 1e3, max(lags or [0]) * 1e3)
+    )
+
+
+async def full_reload(path: Path) -> list:
+    from ansible_collections.vpp.maglev.maglevd.daemon import Daemon, DaemonOptions
+    from ansible_collections.vpp.maglev.plugins.module_utils.config import load_text
+
+    small = load_text("maglev:\n  backends: {b0: {address: 10.0.0.0}}\n")
+    daemon = Daemon(small, DaemonOptions(config_path=str(path), control_socket="", vpp_api_addr=""))
+    await daemon.checker.start()
+    try:
+        result, lags = await lag_during(daemon.reload(source="bench"))
+        assert result["ok"], result["errors"][:3]
+    finally:
+        await daemon.checker.stop()
+    return lags
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--backends", type=int, default=200_000)
+    parser.add_argument("--full-reload", action="store_true")
+    args = parser.parse_args()
+
+    text = big_config(args.backends)
+    limits = config_yaml.LIMITS
+    yaml, loader_class = config_yaml._loader_class()
+    composer = Composer(yaml, loader_class(text), limits)
+    composer.compose()
+    print(
+        "file: %d backends, %.1f MB (limit %d MiB), %d values (limit %d), 7 levels (limit %d)"
+        % (args.backends, len(text) / 1e6, limits.max_bytes >> 20, composer.nodes, limits.max_nodes, limits.max_depth)
+    )
+    del composer
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "maglev.yaml"
+        path.write_text(text)
+        del text
+        before = rss_mb()
+        start = time.perf_counter()
+        code, errors, config = load_checked(str(path))
+        took = time.perf_counter() - start
+        assert code == 0, errors[:3]
+        print(
+            "load_checked: %.2f s, peak RSS +%.0f MB, %d backends, %d frontends"
+            % (took, rss_mb() - before, len(config.backends), len(config.frontends))
+        )
+        del config
+
+        async def parse_off_loop():
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(None, gctune.without_collector(load_checked), str(path))
+
+        (code, _errors, _config), lags = asyncio.run(lag_during(parse_off_loop()))
+        assert code == 0
+        report_lag("reload parse (off the loop)", lags)
+        print("target: p99 < 50 ms -> %s" % ("ok" if percentile(lags, 0.99) < 0.05 else "MISSED"))
+        if args.full_reload:
+            static = path.read_text().replace(", healthcheck: hc}", "}")
+            path.write_text(static)
+            report_lag("whole Daemon.reload()", asyncio.run(full_reload(path)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,67 @@
+"""The last-serving-backend guard: pure, no I/O.
+
+An operator action (pause, disable) or a runtime weight of 0 that would leave a frontend that
+serves traffic now with no backend of effective weight above 0 makes VPP drop the frontend's new
+flows. maglevd refuses such a change (`409 last-serving-backend`) unless the operator forces it;
+the `maglev_backend` module applies the same rule before it asks (its `allow_empty`). A standby
+pool that takes over counts as serving: the weights come from the one truth table
+(weights.pool_weights), exactly as the reconciler will compute them.
+"""
+
+from __future__ import annotations
+
+from typing import Dict, List, Mapping, Optional, Tuple
+
+from ..plugins.module_utils.config_model import Config, Frontend
+from ..plugins.module_utils.desired import member_states
+from ..plugins.module_utils.weights import BackendState, pool_weights
+
+# The state each action moves a backend to, for the actions that can take weight away.
+ACTION_STATES = {"pause": BackendState.PAUSED, "disable": BackendState.DISABLED}
+
+
+def serving(
+    frontend: Frontend, states: Mapping[str, BackendState], weights: Optional[Mapping[Tuple[str, str], int]] = None
+) -> bool:
+    """Whether some member of the frontend gets new flows; `weights` overrides {(pool, backend): weight}."""
+    weights = weights or {}
+    members = [
+        [(state, weights.get((pool.name, member.backend), member.weight)) for state, member in zip(row, pool.members)]
+        for row, pool in zip(member_states(frontend, states), frontend.pools)
+    ]
+    return any(weight > 0 for row in pool_weights(members, frontend.flush_on_down) for weight, _flush in row)
+
+
+def emptied_by_action(config: Config, states: Mapping[str, BackendState], backend: str, action: str) -> List[str]:
+    """Frontends serving now that `action` on `backend` would leave with no weight (sorted)."""
+    target = ACTION_STATES.get(action)
+    if target is None or states.get(backend) in (target, BackendState.DISABLED, BackendState.REMOVED):
+        return []  # resume/enable add weight; a refused or no-op action changes nothing
+    after: Dict[str, BackendState] = dict(states)
+    after[backend] = target
+    return sorted(
+        frontend.name
+        for frontend in config.frontends.values()
+        if backend in frontend.backend_names() and serving(frontend, states) and not serving(frontend, after)
+    )
+
+
+def emptied_by_weight(
+    config: Config, states: Mapping[str, BackendState], frontend: str, pool: str, backend: str, weight: int
+) -> List[str]:
+    """[frontend] when setting this member's weight would leave the serving frontend with no weight."""
+    fe = config.frontends.get(frontend)
+    if fe is None or weight > 0:
+        return []
+    if serving(fe, states) and not serving(fe, states, {(pool, backend): weight}):
+        return [frontend]
+    return []
+
+
+def refusal_message(what: str, frontends: List[str]) -> str:
+    names = ", ".join(frontends)
+    noun = "frontend" if len(frontends) == 1 else "frontends"
+    return (
+        f"{what} would leave {noun} {names} with no backend of weight above 0 (VPP would drop its new flows); "
+        "add force to do it anyway (maglevc --force, ?force=1)"
+    )
