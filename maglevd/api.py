@@ -361,7 +361,7 @@ class ControlApi:
         m = request.match_info
         weight = body["weight"]
         checker = self.daemon.checker
-        if type(weight) is int and weight == 0 and not _flag(request, "force"):
+        if isinstance(weight, int) and not isinstance(weight, bool) and weight == 0 and not _flag(request, "force"):
             dark = guard.emptied_by_weight(
                 checker.config, checker.states_view, m["name"], m["pool"], m["backend"], weight
             )

@@ -50,7 +50,7 @@ ENV: Dict[str, Tuple[str, type, float, float]] = {
     "MAGLEV_API_WRITE_TIMEOUT": ("write_timeout", float, 0.05, 3600),
     "MAGLEV_API_MAX_BODY": ("max_body", int, 1024, 16 * 1024 * 1024),
 }
-assert {f for f, *_ in ENV.values()} == {f.name for f in fields(ListenerLimits)}
+assert {spec[0] for spec in ENV.values()} == {f.name for f in fields(ListenerLimits)}
 
 
 def limits_from_env(environ: Mapping[str, str]) -> ListenerLimits:

@@ -27,7 +27,7 @@ options:
   timeout:
     description:
       - Seconds to wait for VPP to accept the connection and for each reply; above 0 and at most 3600.
-      - Also bounds each question to maglevd (O(maglevd_socket)) where the module asks one.
+      - Also bounds each question to maglevd where the module asks one.
     type: float
     default: 10.0
   lock_timeout:

@@ -133,7 +133,7 @@ def test_back_to_back_syncs_never_disconnect(vppsim):
         rig = Rig(vppsim, config_dict(), ping_interval=60)
         rig.side.connection.watch_interval = 0.0005
         await rig.start()
-        results = [await rig.sync_all() for _ in range(400)]
+        results = [await rig.sync_all() for _sync in range(400)]
         connection = rig.side.connection
         connects, disconnects = connection.connects, connection.metrics.disconnects._value.get()
         mark = len(rig.events)

@@ -1,10 +1,18 @@
-"""Make the collection importable (ansible_collections.vpp.maglev)."""
+"""No maglevd started by a test here outlives it (tests/conftest.py makes the collection importable)."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+from typing import Iterator
 
-_ROOT = Path(__file__).resolve().parents[3]
-if str(_ROOT / ".build" / "collections") not in sys.path:
-    sys.path.insert(0, str(_ROOT / ".build" / "collections"))
+import pytest
+from maglevd_process import LIVE
+
+
+@pytest.fixture(autouse=True)
+def reap() -> Iterator[None]:
+    """Kill what a failed test left running: only the processes started during the test (a
+    module-scoped daemon, started before it, is its fixture's to stop)."""
+    started = len(LIVE)
+    yield
+    while len(LIVE) > started:
+        LIVE.pop().kill()

@@ -12,7 +12,7 @@ import urllib.parse
 
 import pytest
 from ansible_collections.vpp.maglev.plugins.module_utils.maglevd_client import MaglevdClient, MaglevdError
-from maglevd_proc import STATIC_CONFIG, Maglevd, closed_by_peer, read_response, request, wait_until
+from maglevd_process import MINIMAL_CONFIG, MaglevdProcess, closed_by_peer, read_response, request, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
 
@@ -31,9 +31,9 @@ def start(tmp_path):
     started = []
 
     def run(env=None, *flags):
-        daemon = Maglevd(tmp_path, STATIC_CONFIG, *flags, env=env)
+        daemon = MaglevdProcess(tmp_path, MINIMAL_CONFIG, *flags, env=env)
         started.append(daemon)
-        assert daemon.ready.get("event") == "ready", daemon.lines
+        assert daemon.wait_ready()["event"] == "ready", daemon.seen
         return daemon
 
     yield run
@@ -46,7 +46,7 @@ def start(tmp_path):
 
 def test_connection_cap_refuses_the_extra_connection_per_listener_and_recovers(start):
     d = start({"MAGLEV_API_MAX_CONNECTIONS": "4", "MAGLEV_API_IDLE_TIMEOUT": "60"}, "--metrics-addr", "127.0.0.1:0")
-    held = [d.connect() for _ in range(4)]  # silent connections, well within the idle timeout
+    held = [d.connect() for _slot in range(4)]  # silent connections, well within the idle timeout
     extra = d.connect()
     status, body = read_response(extra)  # accepted after the four (the backlog is FIFO): refused
     assert status == 503 and body["error"]["code"] == "too-many-connections", body
@@ -75,7 +75,7 @@ def test_connection_cap_refuses_the_extra_connection_per_listener_and_recovers(s
 def test_refused_connections_do_not_pile_up_either(start):
     d = start({"MAGLEV_API_MAX_CONNECTIONS": "1", "MAGLEV_API_IDLE_TIMEOUT": "60"})
     held = d.connect()
-    refused = [d.connect() for _ in range(40)]
+    refused = [d.connect() for _extra in range(40)]
     for sock in refused:  # all accepted and answered before any sends its request
         status, body = read_response(sock)  # every one is told why, lingering or not
         assert status == 503 and body["error"]["code"] == "too-many-connections"
@@ -133,7 +133,7 @@ def test_trickled_header_is_closed_although_bytes_keep_coming(start):
     header = b"GET /v1/version HTTP/1.1\r\n" + b"X-Slow: " + b"a" * 100_000
     sent = 0
     closed = False
-    for _ in range(200):  # one byte per 0.1 s wait for the close: up to 20 s, far above the timeout
+    for _byte in range(200):  # one byte per 0.1 s wait for the close: up to 20 s, far above the timeout
         try:
             if sock.recv(1024) == b"":
                 closed = True
@@ -275,8 +275,9 @@ def test_event_subscription_is_freed_when_its_client_goes(start):
 
 
 def test_bad_limit_refuses_to_start_with_one_line(tmp_path):
-    d = Maglevd(tmp_path, STATIC_CONFIG, env={"MAGLEV_API_MAX_CONNECTIONS": "lots" * 100})
+    d = MaglevdProcess(tmp_path, MINIMAL_CONFIG, env={"MAGLEV_API_MAX_CONNECTIONS": "lots" * 100})
     try:
+        d.wait_ready()
         assert d.proc.wait(timeout=30) == 1
         error = d.ready["error"]
         assert d.ready["event"] == "startup-failed" and "MAGLEV_API_MAX_CONNECTIONS" in error and "1 to 65536" in error

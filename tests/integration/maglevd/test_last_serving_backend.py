@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from ansible_collections.vpp.maglev.plugins.module_utils.maglevd_client import MaglevdError
-from maglevd_proc import Maglevd, wait_until
+from maglevd_process import MaglevdProcess, wait_until
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from ansible_helpers import run_playbook
@@ -65,9 +65,9 @@ maglev:
 def lab(tmp_path, vppsim):
     server = http.server.ThreadingHTTPServer(("0.0.0.0", 0), Ok)  # web1, web2 = 127.0.0.1, .2
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    daemon = Maglevd(tmp_path, CONFIG.format(port=server.server_address[1]), "--vpp-api-addr", vppsim.socket)
+    daemon = MaglevdProcess(tmp_path, CONFIG.format(port=server.server_address[1]), "--vpp-api-addr", vppsim.socket)
     try:
-        assert daemon.ready.get("event") == "ready", daemon.lines
+        assert daemon.wait_ready()["event"] == "ready", daemon.seen
         # Every backend up first (spare too: it is web's standby), then VPP programmed.
         wait_until(lambda: set(daemon.client.states().values()) == {"up"}, timeout=30, what="all backends up")
         wait_until(

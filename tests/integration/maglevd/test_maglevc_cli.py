@@ -11,13 +11,7 @@ import sys
 import pytest
 from ansible_collections.vpp.maglev.maglevd.maglevc import Runner, Shell
 from ansible_collections.vpp.maglev.plugins.module_utils.maglevd_client import MaglevdClient
-from maglevd_process import (
-    ENV,
-    PKG,
-    MaglevdProcess,
-    check_exit,
-    reap,  # noqa: F401  (autouse: no process outlives its test)
-)
+from maglevd_process import ENV, PKG, MaglevdProcess, check_exit
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
 
@@ -31,19 +25,6 @@ def daemon(tmp_path_factory):
     check_exit(code, records)
 
 
-def maglevc(daemon, *words: str, env=None, stdout=subprocess.PIPE, socket_flag=True):
-    argv = [sys.executable, "-m", f"{PKG}.maglevc"] + (["--socket", daemon.socket] if socket_flag else [])
-    return subprocess.run(
-        argv + list(words),
-        stdout=stdout,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**ENV, **(env or {})},
-        timeout=30,
-        check=False,
-    )
-
-
 @pytest.mark.parametrize(
     "words",
     [("show", "backends"), ("--json", "show", "frontends"), ("show", "frontend", "web-fe"), ("watch", "events")],
@@ -52,7 +33,7 @@ def test_a_closed_pipe_is_a_quiet_exit_0(daemon, words):
     read_end, write_end = os.pipe()
     os.close(read_end)  # the reader is gone before maglevc writes a byte (as `| true` does)
     try:
-        result = maglevc(daemon, *words, stdout=write_end)
+        result = daemon.maglevc(*words, stdout=write_end)
     finally:
         os.close(write_end)
     assert (result.returncode, result.stderr) == (0, "")
@@ -62,9 +43,9 @@ def test_config_reload_prints_the_daemons_errors(daemon):
     good = daemon.config.read_text()
     daemon.config.write_text(good.replace("address: 127.0.0.3", "address: not-an-ip"))
     try:
-        check = maglevc(daemon, "config", "check")
-        reload = maglevc(daemon, "config", "reload")
-        as_json = maglevc(daemon, "--json", "config", "reload")
+        check = daemon.maglevc("config", "check")
+        reload = daemon.maglevc("config", "reload")
+        as_json = daemon.maglevc("--json", "config", "reload")
     finally:
         daemon.config.write_text(good)
     assert check.returncode == 1 and "db-main" in check.stdout
@@ -77,37 +58,37 @@ def test_config_reload_prints_the_daemons_errors(daemon):
 
 
 def test_names_take_a_unique_prefix_like_keywords(daemon):
-    out = maglevc(daemon, "--json", "show", "backend", "web-o")
+    out = daemon.maglevc("--json", "show", "backend", "web-o")
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["name"] == "web-one"
-    assert json.loads(maglevc(daemon, "--json", "sh", "fr", "web-f").stdout)["name"] == "web-fe"
+    assert json.loads(daemon.maglevc("--json", "sh", "fr", "web-f").stdout)["name"] == "web-fe"
 
-    ambiguous = maglevc(daemon, "show", "backend", "web")
+    ambiguous = daemon.maglevc("show", "backend", "web")
     assert ambiguous.returncode == 2 and len(ambiguous.stderr.splitlines()) == 1
     assert "ambiguous" in ambiguous.stderr and "web-one" in ambiguous.stderr and "web-two" in ambiguous.stderr
-    ambiguous = maglevc(daemon, "show", "frontend", "web-")
+    ambiguous = daemon.maglevc("show", "frontend", "web-")
     assert ambiguous.returncode == 2 and "web-fe" in ambiguous.stderr and "web-admin" in ambiguous.stderr
 
-    out = maglevc(daemon, "--json", "set", "frontend", "web-f", "pool", "prim", "backend", "web-t", "weight", "20")
+    out = daemon.maglevc("--json", "set", "frontend", "web-f", "pool", "prim", "backend", "web-t", "weight", "20")
     assert out.returncode == 0, out.stderr
     pool = next(p for p in json.loads(out.stdout)["pools"] if p["name"] == "primary")
     assert {m["backend"]: m["configured_weight"] for m in pool["backends"]}["web-two"] == 20
 
-    assert maglevc(daemon, "set", "backend", "db", "pause").returncode == 0
+    assert daemon.maglevc("set", "backend", "db", "pause").returncode == 0
     assert MaglevdClient(daemon.socket).backend("db-main")["state"] == "paused"
-    assert maglevc(daemon, "set", "backend", "db", "resume").returncode == 0
+    assert daemon.maglevc("set", "backend", "db", "resume").returncode == 0
 
-    missing = maglevc(daemon, "show", "backend", "nope")
+    missing = daemon.maglevc("show", "backend", "nope")
     assert missing.returncode == 1 and "not found" in missing.stderr  # the daemon's own answer
 
 
 def test_show_frontends_name_is_show_frontend_name(daemon):
-    plural = maglevc(daemon, "--json", "show", "frontends", "web-fe")
-    singular = maglevc(daemon, "--json", "show", "frontend", "web-fe")
+    plural = daemon.maglevc("--json", "show", "frontends", "web-fe")
+    singular = daemon.maglevc("--json", "show", "frontend", "web-fe")
     assert plural.returncode == 0, plural.stderr
     assert json.loads(plural.stdout)["name"] == json.loads(singular.stdout)["name"] == "web-fe"
-    assert json.loads(maglevc(daemon, "--json", "show", "backends", "web-two").stdout)["name"] == "web-two"
-    assert len(json.loads(maglevc(daemon, "--json", "show", "frontends").stdout)) == 2
+    assert json.loads(daemon.maglevc("--json", "show", "backends", "web-two").stdout)["name"] == "web-two"
+    assert len(json.loads(daemon.maglevc("--json", "show", "frontends").stdout)) == 2
 
 
 def test_completion_of_hyphenated_names_from_the_daemon(daemon):
@@ -132,7 +113,7 @@ def test_completion_of_hyphenated_names_from_the_daemon(daemon):
 
 @pytest.mark.parametrize("variable, warns", [("MAGLEV_SOCKET", False), ("MAGLEV_CONTROL_SOCKET", True)])
 def test_one_socket_variable_for_maglevc_too(daemon, variable, warns):
-    out = maglevc(daemon, "--json", "show", "version", env={variable: daemon.socket}, socket_flag=False)
+    out = daemon.maglevc("--json", "show", "version", env={variable: daemon.socket}, socket_flag=False)
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["pid"] == daemon.proc.pid
     if warns:

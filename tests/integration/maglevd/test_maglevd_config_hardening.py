@@ -51,6 +51,14 @@ def _next_of(stream, *types: str) -> dict:
     raise AssertionError("stream ended")
 
 
+def subscribed(daemon: Daemon, probes: bool = False):
+    """An event stream already subscribed (the first replayed state has arrived), so no event
+    published after this returns can be missed."""
+    stream = daemon.client.events(probes=probes)
+    assert next(stream)["replay"]
+    return stream
+
+
 def _to_fifo(path: Path) -> None:
     path.unlink()
     os.mkfifo(path)
@@ -87,7 +95,7 @@ def test_reload_with_a_missing_ca_file_is_refused_and_keeps_the_config(daemon, w
             "    tls:\n      type: https\n      port: 443\n      params: {ca-file: %s}\n    dead:\n" % missing,
         ).replace("spare: {address: 127.0.0.3, healthcheck: dead}", "spare: {address: 127.0.0.3, healthcheck: tls}")
     )
-    events = daemon.client.events(replay=False)
+    events = subscribed(daemon)
     daemon.proc.send_signal(signal.SIGHUP)
     failed = _next_of(events, "config-reload-failed", "config-reload")
     assert failed["type"] == "config-reload-failed"
@@ -132,7 +140,7 @@ def test_reload_with_a_missing_ca_file_is_refused_and_keeps_the_config(daemon, w
 def test_sighup_with_a_bomb_is_refused_and_the_daemon_keeps_serving(daemon, web, bomb, fragment):
     daemon.wait_state("web1", "up")
     daemon.config.write_text(bomb)
-    events = daemon.client.events(replay=False)
+    events = subscribed(daemon)
     daemon.proc.send_signal(signal.SIGHUP)
     failed = _next_of(events, "config-reload-failed", "config-reload")
     assert failed["type"] == "config-reload-failed" and failed["kind"] == "parse"
@@ -148,13 +156,13 @@ def test_reload_reads_and_parses_off_the_event_loop(daemon, web):
     daemon.wait_state("web1", "up")
     good = daemon.config.read_text()
     _to_fifo(daemon.config)
-    events = daemon.client.events(probes=True, replay=False)
+    events = subscribed(daemon, probes=True)
     daemon.proc.send_signal(signal.SIGHUP)
     writer = FifoWriter(daemon.config)
     assert writer.opened.wait(30), "the daemon never opened the config for its reload"
     # The reload's thread is blocked reading the file; the loop still probes and answers.
     # (a probe event's type is the check's type: http for web1/web2, tcp for spare)
-    probes = [_next_of(events, "http", "tcp", "config-reload", "config-reload-failed") for _ in range(3)]
+    probes = [_next_of(events, "http", "tcp", "config-reload", "config-reload-failed") for _probe in range(3)]
     assert all("code" in event and event["type"] in ("http", "tcp") for event in probes), probes
     assert daemon.client.status()["reloads"] == {"ok": 0, "failed": 0}
     writer.finish(good)

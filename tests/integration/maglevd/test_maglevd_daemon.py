@@ -19,11 +19,9 @@ from ansible_collections.vpp.maglev.plugins.module_utils.maglevd_client import (
     MaglevdError,
     MaglevdUnavailable,
 )
+from maglevd_process import ENV, PKG, MaglevdProcess
 
 pytestmark = pytest.mark.integration
-ROOT = Path(__file__).resolve().parents[3]
-ENV = {**os.environ, "PYTHONPATH": str(ROOT / ".build" / "collections")}
-PKG = "ansible_collections.vpp.maglev.maglevd"
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -87,57 +85,18 @@ maglev:
 """
 
 
-class Daemon:
-    def __init__(self, tmp_path: Path, port: int, *extra: str, env=None):
-        self.config = tmp_path / "maglev.yaml"
-        self.config.write_text(config_text(port))
-        self.socket = str(tmp_path / "run" / "maglevd.sock")
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                PKG,
-                "--config",
-                str(self.config),
-                "--control-socket",
-                self.socket,
-                "--vpp-api-addr",
-                "",
-                *extra,
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env={**ENV, **(env or {})},
-        )
-        self.lines = []
-        for line in self.proc.stdout:  # synchronise on the ready line
-            record = json.loads(line)
-            self.lines.append(record)
-            if record["event"] in ("ready", "startup-failed"):
-                break
-        self.ready = self.lines[-1] if self.lines else {}
-        self.client = MaglevdClient(self.socket, timeout=10)
+class Daemon(MaglevdProcess):
+    """maglevd on config_text(port), started up to its ready (or startup-failed) line."""
 
-    def maglevc(self, *words: str, json_out: bool = False):
-        args = (
-            [sys.executable, "-m", f"{PKG}.maglevc", "--socket", self.socket]
-            + (["--json"] if json_out else [])
-            + list(words)
-        )
-        return subprocess.run(args, capture_output=True, text=True, env=ENV, timeout=30, check=False)
+    def __init__(self, tmp_path: Path, port: int, *extra: str, env=None):
+        super().__init__(tmp_path, config_text(port), *extra, env=env)
+        self.wait_ready()
 
     def wait_state(self, backend: str, state: str):
         for event in self.client.events(backend=backend):
             if event["type"] == "backend-transition" and event["to"] == state:
                 return event
         raise AssertionError("stream ended")
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        out, err = self.proc.communicate(timeout=30)
-        return self.proc.returncode, out, err
 
 
 @pytest.fixture

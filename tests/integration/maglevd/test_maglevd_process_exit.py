@@ -9,12 +9,7 @@ import socket
 
 import pytest
 from ansible_collections.vpp.maglev.plugins.module_utils.maglevd_client import MaglevdClient
-from maglevd_process import (
-    STATIC_CONFIG,
-    MaglevdProcess,
-    check_exit,
-    reap,  # noqa: F401  (autouse: no process outlives its test)
-)
+from maglevd_process import STATIC_CONFIG, MaglevdProcess, check_exit
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
 

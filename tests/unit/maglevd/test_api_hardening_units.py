@@ -22,7 +22,7 @@ UP, DOWN, PAUSED, DISABLED = BackendState.UP, BackendState.DOWN, BackendState.PA
 
 def deep(levels: int) -> list:
     value: list = []
-    for _ in range(levels):
+    for _level in range(levels):
         value = [value]
     return value
 
