@@ -5,9 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import aiohttp
-from ansible_collections.vpp.maglev.maglevd.daemon import Daemon, DaemonOptions
-from ansible_collections.vpp.maglev.maglevd.vpp_component import VppComponent
-from ansible_collections.vpp.maglev.plugins.module_utils.config import load_file
+from vppside_helpers import daemon_with_vpp
 
 CONFIG = """
 maglev:
@@ -38,15 +36,8 @@ def test_daemon_with_vpp_component_serves_the_vpp_section_and_follows_reloads(vp
     socket_path = str(tmp_path / "maglevd.sock")
 
     async def main():
-        daemon = Daemon(
-            load_file(str(path)),
-            DaemonOptions(config_path=str(path), control_socket=socket_path, vpp_api_addr=vppsim.socket),
-        )
-        component = VppComponent(daemon, vppsim.socket, ping_interval=0.5, retry_min=0.05)
+        daemon, synced = daemon_with_vpp(path, socket_path, vppsim, ping_interval=0.5, retry_min=0.05)
         events = daemon.bus.subscribe()
-        synced = asyncio.get_running_loop().create_future()
-        component.side.add_listener(lambda e: synced.done() or e["scope"] != "full" or synced.set_result(e))
-        daemon.add_component(component)
         await daemon.start()
         loop = asyncio.get_running_loop()
         up = set()

@@ -17,9 +17,7 @@ import signal
 
 import aiohttp
 from ansible_collections.vpp.maglev.maglevd import maglevc
-from ansible_collections.vpp.maglev.maglevd.daemon import Daemon, DaemonOptions
-from ansible_collections.vpp.maglev.maglevd.vpp_component import VppComponent
-from ansible_collections.vpp.maglev.plugins.module_utils.config import load_file
+from vppside_helpers import daemon_with_vpp
 
 PING = 0.2  # degraded after 3 x PING without a successful round trip
 
@@ -54,14 +52,7 @@ def test_a_hung_vpp_turns_the_daemon_degraded_and_back(vppsim, tmp_path):
     socket_path = str(tmp_path / "maglevd.sock")
 
     async def main():
-        daemon = Daemon(
-            load_file(str(path)),
-            DaemonOptions(config_path=str(path), control_socket=socket_path, vpp_api_addr=vppsim.socket),
-        )
-        component = VppComponent(daemon, vppsim.socket, ping_interval=PING, retry_min=0.05, retry_max=0.5)
-        synced = asyncio.get_running_loop().create_future()
-        component.side.add_listener(lambda e: synced.done() or e["scope"] != "full" or synced.set_result(e))
-        daemon.add_component(component)
+        daemon, synced = daemon_with_vpp(path, socket_path, vppsim, ping_interval=PING, retry_min=0.05, retry_max=0.5)
         await daemon.start()
         await synced
         loop = asyncio.get_running_loop()

@@ -8,10 +8,13 @@ reconciler -> desired state -> planner -> vppclient -> vpp_papi -> vppsim.
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Callable, Dict, List, Optional
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
+from ansible_collections.vpp.maglev.maglevd.daemon import Daemon, DaemonOptions
+from ansible_collections.vpp.maglev.maglevd.vpp_component import VppComponent
 from ansible_collections.vpp.maglev.maglevd.vpp_side import VppSide
-from ansible_collections.vpp.maglev.plugins.module_utils.config import parse
+from ansible_collections.vpp.maglev.plugins.module_utils.config import load_file, parse
 from ansible_collections.vpp.maglev.plugins.module_utils.desired import desired_state
 from ansible_collections.vpp.maglev.plugins.module_utils.views import state_to_dict
 from ansible_collections.vpp.maglev.plugins.module_utils.weights import BackendState
@@ -53,6 +56,23 @@ def config_dict(**lb: Any) -> dict:
             },
         }
     }
+
+
+def daemon_with_vpp(
+    path: Path, socket_path: str, sim: Any, **component_args: Any
+) -> Tuple[Daemon, asyncio.Future[dict]]:
+    """The real Daemon (in-process, config read from path, API on socket_path) with its VPP
+    component against sim, not started yet: (daemon, synced), where synced
+    resolves with the first full vpp-sync event. Call it inside the running event loop."""
+    daemon = Daemon(
+        load_file(str(path)),
+        DaemonOptions(config_path=str(path), control_socket=socket_path, vpp_api_addr=sim.socket),
+    )
+    component = VppComponent(daemon, sim.socket, **component_args)
+    synced = asyncio.get_running_loop().create_future()
+    component.side.add_listener(lambda e: synced.done() or e["scope"] != "full" or synced.set_result(e))
+    daemon.add_component(component)
+    return daemon, synced
 
 
 class Rig:

@@ -87,6 +87,45 @@ maglev:
 """
 
 
+def probed_config(port: int) -> str:
+    """web1 and web2 probed by HTTP on 127.0.0.1:port and 127.0.0.2:port (rise/fall 2), spare
+    never up (tcp to port 1); frontend web: pool primary (web1, web2 at 50), backup (spare)."""
+    return f"""
+maglev:
+  vpp:
+    lb:
+      ipv4-src-address: 192.0.2.254
+  healthchecks:
+    http:
+      type: http
+      port: {port}
+      interval: 0.5s
+      timeout: 0.4s
+      rise: 2
+      fall: 2
+      params: {{path: /healthz}}
+    dead:
+      type: tcp
+      port: 1
+      interval: 0.5s
+      timeout: 0.4s
+  backends:
+    web1: {{address: 127.0.0.1, healthcheck: http}}
+    web2: {{address: 127.0.0.2, healthcheck: http}}
+    spare: {{address: 127.0.0.3, healthcheck: dead}}
+  frontends:
+    web:
+      address: 192.0.2.1
+      protocol: tcp
+      port: 80
+      pools:
+        - name: primary
+          backends: {{web1: {{}}, web2: {{weight: 50}}}}
+        - name: backup
+          backends: {{spare: {{}}}}
+"""
+
+
 def parse_lines(text: str, stream: str) -> List[Dict[str, Any]]:
     records = []
     for line in text.splitlines():
@@ -195,6 +234,13 @@ class MaglevdProcess:
     def wait_for(self, event: str, timeout: float = 15) -> Optional[Dict[str, Any]]:
         """The first record of `event` on stdout (None when it did not come in time)."""
         return self._wait_record(lambda r: r["event"] == event, timeout)
+
+    def wait_state(self, backend: str, state: str) -> Dict[str, Any]:
+        """The first backend-transition of `backend` to `state` on its event stream (blocks)."""
+        for event in self.client.events(backend=backend):
+            if event["type"] == "backend-transition" and event["to"] == state:
+                return event
+        raise AssertionError("stream ended")
 
     def events(self, name: str) -> List[Dict[str, Any]]:
         with self._changed:

@@ -5,9 +5,7 @@ The real path: maglevd probes local HTTP servers and programs vppsim; maglevc an
 
 from __future__ import annotations
 
-import http.server
 import sys
-import threading
 from pathlib import Path
 
 import pytest
@@ -18,17 +16,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from ansible_helpers import run_playbook
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
-
-
-class Ok(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        self.send_response(200)
-        self.send_header("Content-Length", "2")
-        self.end_headers()
-        self.wfile.write(b"ok")
-
-    def log_message(self, *args):
-        pass
 
 
 CONFIG = """
@@ -62,10 +49,8 @@ maglev:
 
 
 @pytest.fixture
-def lab(tmp_path, vppsim):
-    server = http.server.ThreadingHTTPServer(("0.0.0.0", 0), Ok)  # web1, web2 = 127.0.0.1, .2
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    daemon = MaglevdProcess(tmp_path, CONFIG.format(port=server.server_address[1]), "--vpp-api-addr", vppsim.socket)
+def lab(tmp_path, vppsim, web):
+    daemon = MaglevdProcess(tmp_path, CONFIG.format(port=web.server_address[1]), "--vpp-api-addr", vppsim.socket)
     try:
         assert daemon.wait_ready()["event"] == "ready", daemon.seen
         # Every backend up first (spare too: it is web's standby), then VPP programmed.
@@ -84,8 +69,6 @@ def lab(tmp_path, vppsim):
         yield daemon
     finally:
         daemon.stop()
-        server.shutdown()
-        server.server_close()
 
 
 def vpp(vppsim) -> dict:

@@ -9,7 +9,6 @@ timing, that a read is under way while it looks at the daemon.
 
 from __future__ import annotations
 
-import http.server
 import os
 import signal
 import subprocess
@@ -19,26 +18,15 @@ from pathlib import Path
 
 import pytest
 from ansible_collections.vpp.maglev.plugins.module_utils.maglevd_client import MaglevdError
-from test_maglevd_daemon import ENV, PKG, Daemon, Handler, config_text
+from maglevd_process import ENV, PKG, MaglevdProcess, probed_config
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def web():
-    """The HTTP server web1 and web2 are probed on (as in test_maglevd_daemon)."""
-    server = http.server.ThreadingHTTPServer(("0.0.0.0", 0), Handler)
-    server.healthy = True  # type: ignore[attr-defined]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.fixture
 def daemon(tmp_path, web):
-    d = Daemon(tmp_path, web.server_address[1])
+    d = MaglevdProcess(tmp_path, probed_config(web.server_address[1]))
+    d.wait_ready()
     assert d.ready.get("event") == "ready", d.ready
     yield d
     d.stop()
@@ -51,7 +39,7 @@ def _next_of(stream, *types: str) -> dict:
     raise AssertionError("stream ended")
 
 
-def subscribed(daemon: Daemon, probes: bool = False):
+def subscribed(daemon: MaglevdProcess, probes: bool = False):
     """An event stream already subscribed (the first replayed state has arrived), so no event
     published after this returns can be missed."""
     stream = daemon.client.events(probes=probes)
@@ -198,7 +186,7 @@ def test_concurrent_config_checks_get_429(daemon, web):
 def test_start_with_a_missing_ca_file_names_the_key(tmp_path, web):
     config = tmp_path / "maglev.yaml"
     config.write_text(
-        config_text(web.server_address[1]).replace(
+        probed_config(web.server_address[1]).replace(
             "    dead:\n",
             "    tls:\n      type: https\n      port: 443\n      params: {ca-file: /nonexistent/ca.pem}\n    dead:\n",
         )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import http.server
 import json
 import os
 import signal
@@ -10,8 +9,6 @@ import socket
 import stat
 import subprocess
 import sys
-import threading
-from pathlib import Path
 
 import pytest
 from ansible_collections.vpp.maglev.plugins.module_utils.maglevd_client import (
@@ -19,89 +16,15 @@ from ansible_collections.vpp.maglev.plugins.module_utils.maglevd_client import (
     MaglevdError,
     MaglevdUnavailable,
 )
-from maglevd_process import ENV, PKG, MaglevdProcess
+from maglevd_process import ENV, PKG, MaglevdProcess, probed_config
 
 pytestmark = pytest.mark.integration
 
 
-class Handler(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        body = b"ok"
-        self.send_response(200 if self.server.healthy else 503)  # type: ignore[attr-defined]
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def web():
-    server = http.server.ThreadingHTTPServer(("0.0.0.0", 0), Handler)  # web1 and web2 are 127.0.0.1 and .2
-    server.healthy = True  # type: ignore[attr-defined]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
-
-
-def config_text(port: int, extra_backend: str = "") -> str:
-    return f"""
-maglev:
-  vpp:
-    lb:
-      ipv4-src-address: 192.0.2.254
-  healthchecks:
-    http:
-      type: http
-      port: {port}
-      interval: 0.5s
-      timeout: 0.4s
-      rise: 2
-      fall: 2
-      params: {{path: /healthz}}
-    dead:
-      type: tcp
-      port: 1
-      interval: 0.5s
-      timeout: 0.4s
-  backends:
-    web1: {{address: 127.0.0.1, healthcheck: http}}
-    web2: {{address: 127.0.0.2, healthcheck: http}}
-    spare: {{address: 127.0.0.3, healthcheck: dead}}
-{extra_backend}
-  frontends:
-    web:
-      address: 192.0.2.1
-      protocol: tcp
-      port: 80
-      pools:
-        - name: primary
-          backends: {{web1: {{}}, web2: {{weight: 50}}}}
-        - name: backup
-          backends: {{spare: {{}}}}
-"""
-
-
-class Daemon(MaglevdProcess):
-    """maglevd on config_text(port), started up to its ready (or startup-failed) line."""
-
-    def __init__(self, tmp_path: Path, port: int, *extra: str, env=None):
-        super().__init__(tmp_path, config_text(port), *extra, env=env)
-        self.wait_ready()
-
-    def wait_state(self, backend: str, state: str):
-        for event in self.client.events(backend=backend):
-            if event["type"] == "backend-transition" and event["to"] == state:
-                return event
-        raise AssertionError("stream ended")
-
-
 @pytest.fixture
 def daemon(tmp_path, web):
-    d = Daemon(tmp_path, web.server_address[1], "--metrics-addr", "127.0.0.1:0")
+    d = MaglevdProcess(tmp_path, probed_config(web.server_address[1]), "--metrics-addr", "127.0.0.1:0")
+    d.wait_ready()
     assert d.ready.get("event") == "ready", d.ready
     yield d
     d.stop()
@@ -186,7 +109,9 @@ def test_reload_keeps_config_on_error_and_applies_changes(daemon, web, tmp_path)
 
 
 def test_tcp_listener_needs_the_token(tmp_path, web):
-    d = Daemon(tmp_path, web.server_address[1], "--control-addr", "127.0.0.1:0", env={"MAGLEV_CONTROL_TOKEN": "s3cret"})
+    config = probed_config(web.server_address[1])
+    d = MaglevdProcess(tmp_path, config, "--control-addr", "127.0.0.1:0", env={"MAGLEV_CONTROL_TOKEN": "s3cret"})
+    d.wait_ready()
     try:
         address = d.ready["control_addr"]
         with pytest.raises(MaglevdError) as info:
@@ -198,7 +123,8 @@ def test_tcp_listener_needs_the_token(tmp_path, web):
 
 
 def test_tcp_listener_without_token_refuses_to_start(tmp_path, web):
-    d = Daemon(tmp_path, web.server_address[1], "--control-addr", "127.0.0.1:0")
+    d = MaglevdProcess(tmp_path, probed_config(web.server_address[1]), "--control-addr", "127.0.0.1:0")
+    d.wait_ready()
     code = d.proc.wait(timeout=30)
     d.stop()
     assert d.ready["event"] == "startup-failed" and "token" in d.ready["error"] and code == 1

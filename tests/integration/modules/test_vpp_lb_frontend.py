@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-
 import pytest
 from ansible_helpers import run_playbook
 from simview import sim_vip, sim_vips
@@ -153,45 +148,8 @@ def test_bad_input_fails_clearly_and_leaves_vpp_untouched(tmp_path, vppsim):
     assert sim_vips(vppsim) == []
 
 
-MAGLEVD_CONFIG = """
-maglev:
-  vpp:
-    lb: {ipv4-src-address: 192.0.2.254}
-  backends:
-    b1: {address: 10.0.0.1}
-  frontends:
-    web:
-      address: 192.0.2.1
-      protocol: tcp
-      port: 80
-      pools: [{name: main, backends: {b1: {}}}]
-"""
-
-
-@pytest.fixture
-def maglevd(tmp_path):
-    """A real maglevd (no VPP side, static backend) whose only frontend is 192.0.2.1/32 tcp:80."""
-    config = tmp_path / "maglev.yaml"
-    config.write_text(MAGLEVD_CONFIG)
-    control = tmp_path / "run" / "maglevd.sock"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "ansible_collections.vpp.maglev.maglevd", "--config", str(config)]
-        + ["--control-socket", str(control), "--vpp-api-addr", "", "--metrics-addr", ""],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
-    )
-    for line in proc.stdout:  # synchronise on the daemon's ready line
-        if json.loads(line)["event"] in ("ready", "startup-failed"):
-            break
-    yield control
-    proc.terminate()
-    proc.communicate(timeout=30)
-
-
 def test_refuses_a_vip_managed_by_a_running_maglevd_unless_forced(tmp_path, vppsim, maglevd):
-    managed = dict(backends=backends(("10.0.0.1", 100)), maglevd_socket=str(maglevd))
+    managed = dict(backends=backends(("10.0.0.1", 100)), maglevd_socket=maglevd.socket)
     other = dict(managed, vip="192.0.2.2")
     tasks = [dict(frontend(**managed), ignore_errors=True), frontend(**other), frontend(force=True, **managed)]
     run = run_playbook(tmp_path, tasks, vpp=vppsim)

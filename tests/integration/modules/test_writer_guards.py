@@ -9,11 +9,8 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
-import subprocess
-import sys
 import threading
 
 import pytest
@@ -22,44 +19,6 @@ from ansible_helpers import run_playbook
 from simview import sim_vips
 
 pytestmark = pytest.mark.integration
-
-MAGLEVD_CONFIG = """
-maglev:
-  vpp:
-    lb: {ipv4-src-address: 192.0.2.254}
-  backends:
-    b1: {address: 10.0.0.1}
-  frontends:
-    web:
-      address: 192.0.2.1
-      protocol: tcp
-      port: 80
-      pools: [{name: main, backends: {b1: {}}}]
-"""
-
-
-@pytest.fixture
-def maglevd(tmp_path):
-    """A real maglevd (no VPP side) whose only frontend is 192.0.2.1/32 tcp:80: (socket, process)."""
-    config = tmp_path / "maglev.yaml"
-    config.write_text(MAGLEVD_CONFIG)
-    control = tmp_path / "run" / "maglevd.sock"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "ansible_collections.vpp.maglev.maglevd", "--config", str(config)]
-        + ["--control-socket", str(control), "--vpp-api-addr", "", "--metrics-addr", ""],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
-    )
-    for line in proc.stdout:  # synchronise on the daemon's ready line
-        if json.loads(line)["event"] in ("ready", "startup-failed"):
-            break
-    threading.Thread(target=proc.stdout.read, daemon=True).start()  # never let its pipe fill
-    yield str(control), proc
-    proc.send_signal(signal.SIGCONT)
-    proc.terminate()
-    proc.wait(timeout=30)
 
 
 def backend(**args):
@@ -73,7 +32,7 @@ def setup(socket):
 
 
 def test_a_stopped_maglevd_fails_the_guard_instead_of_counting_as_absent(tmp_path, vppsim, maglevd):
-    socket, proc = maglevd
+    socket, proc = maglevd.socket, maglevd.proc
     first = run_playbook(tmp_path, [setup(socket)], vpp=vppsim)
     assert first.ok, first.stdout
     writes = vppsim.stats()["writes"]
@@ -112,7 +71,7 @@ def state_config(weight):
 
 
 def test_assume_up_is_refused_where_maglevd_manages_the_vips_unless_forced(tmp_path, vppsim, maglevd):
-    socket, _proc = maglevd
+    socket = maglevd.socket
     task = {"vpp.maglev.vpp_lb_state": {"config": state_config(50), "state": "replaced", "maglevd_socket": socket}}
     forced = {"vpp.maglev.vpp_lb_state": dict(task["vpp.maglev.vpp_lb_state"], force=True)}
     tasks = [dict(task, ignore_errors=True), dict(task, check_mode=True, ignore_errors=True), forced]
