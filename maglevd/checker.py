@@ -9,7 +9,8 @@ the API's event stream) subscribe there. Interface for other components:
     checker.weights()                  {frontend: [{pool, backend, address, configured_weight, state, weight, flush}]}
     checker.frontend_states()          {frontend: FrontendState}
     checker.bus                        EventBus (add_listener / subscribe)
-    checker.pause/resume/enable/disable(name), set_weight(...), apply_config(config)
+    checker.pause/resume/enable/disable(name), set_weight(...), apply_config(config),
+    await checker.apply_config_async(config, on_commit)   (the daemon's reload: yields to the loop)
 
 Workers: a backend shared by many frontends is probed once; two backend names on the same
 address with the same check share one worker too. A worker runs one probe at a time (never
@@ -26,7 +27,7 @@ import asyncio
 import dataclasses
 import logging
 import random
-from typing import Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Set, Tuple
+from typing import Callable, Dict, Generator, Iterable, Iterator, List, Mapping, Optional, Set, Tuple
 
 from ..plugins.module_utils.config_model import Backend, Config, Frontend, HealthCheck, Pool, PoolMember
 from ..plugins.module_utils.desired import frontend_weights
@@ -42,6 +43,10 @@ from .statemachine import ActionError, BackendHealth, Transition
 
 ProbeKey = Tuple[str, Optional[HealthCheck]]  # (address, healthcheck spec without its name)
 ProbeListener = Callable[[List[str], str, ProbeResult], None]  # (backend names, check type, result)
+APPLY_CHUNK = 2000  # backends, workers or pool members handled between two yields to the loop in a reload
+# Workers a reload starts between two yields: a started worker's first step (for a static
+# backend: its result and transition) runs in the next loop turn.
+START_STEP = 128
 
 
 class NotFound(KeyError):
@@ -133,8 +138,12 @@ class ProbeWorker:
             # (a kick starts a new one). The next slot counts from here (schedule.next_due).
             planned = start if due is None or self.wake.is_set() else min(due, start)
             self.wake.clear()
+            if checker.workers.get(self.key) is not self:
+                return  # dropped by a reload that stops its workers in steps
             self.probes_sent += 1
             result = await probe.run()
+            if checker.workers.get(self.key) is not self:
+                return  # the answer belongs to a config that is gone
             now = clock.monotonic()
             if late_timeout(result, now - start, probe.timeout) and self.late_retries < MAX_LATE_RETRIES:
                 # The loop stalled past this probe's deadline: its answer may have been waiting.
@@ -177,6 +186,7 @@ class Checker:
         self._frontend_states: Dict[str, FrontendState] = {}
         self._worker_by_backend: Dict[str, ProbeWorker] = {}
         self._frontends_of: Dict[str, List[str]] = {}
+        self._deferred_frontends: Optional[Dict[str, None]] = None  # see apply_config_async
         self._index_frontends(config)
         self.states_view = StatesView(self.health)
         self.started = False
@@ -316,7 +326,10 @@ class Checker:
             if published:
                 self.bus.publish("probe", duration=result.duration, **fields)
         if changed:
-            self._update_frontends(self._affected(changed))
+            if self._deferred_frontends is not None:  # a reload is starting workers: once per step
+                self._deferred_frontends.update(dict.fromkeys(self._affected(changed)))
+            else:
+                self._update_frontends(self._affected(changed))
         return healths
 
     def _note_late(self, worker: ProbeWorker, result: ProbeResult, elapsed: float) -> None:
@@ -469,6 +482,17 @@ class Checker:
     # -- reload --------------------------------------------------------------------------------
 
     def apply_config(self, new: Config) -> dict:
+        """Move to a validated config, all at once (tests, tools); see apply_config_async."""
+        steps = self._apply_steps(new, None, APPLY_CHUNK)
+        while True:
+            try:
+                next(steps)
+            except StopIteration as done:
+                return done.value
+
+    async def apply_config_async(
+        self, new: Config, on_commit: Optional[Callable[[], None]] = None, chunk: int = APPLY_CHUNK
+    ) -> dict:
         """Move to a validated config, keeping what did not change (vpp-maglev §4 reload rules).
 
         - same healthcheck settings: the backend keeps its state, counter, history and its worker
@@ -478,9 +502,27 @@ class Checker:
         - removed: state `removed`, no more probes; dropped from the table at the next reload;
         - new: unknown (or disabled), probed soon (spread over the fast interval).
         Runtime weight changes are not carried over: the file is the source of truth.
+
+        With 200,000 backends this is seconds of work, so it is done in steps of `chunk` items
+        that yield to the loop (probes and the API keep running): first the plan (nothing anyone
+        can see changes), then one synchronous commit that swaps every table at once and calls
+        `on_commit` before the loop runs again (the VPP side moves with it: no VIP is ever built
+        from a half-applied config), then the follow-up in steps: transitions announced, frontend
+        states recomputed, dropped workers stopped, new ones started. Callers serialize reloads.
         """
+        steps = self._apply_steps(new, on_commit, max(1, chunk))
+        while True:
+            try:
+                next(steps)
+            except StopIteration as done:
+                return done.value
+            await asyncio.sleep(0)
+
+    def _apply_steps(
+        self, new: Config, on_commit: Optional[Callable[[], None]], chunk: int
+    ) -> Generator[None, None, Dict[str, List[str]]]:
+        """apply_config's work; each `yield` is a point where the loop may run."""
         old = self.config
-        mono, wall = self.clock.monotonic(), self.clock.wall()
         summary: Dict[str, List[str]] = {
             "added": [],
             "removed": [],
@@ -488,45 +530,186 @@ class Checker:
             "unchanged": [],
             "readdressed": [],
         }
-        transitions: List[Transition] = []
-        for name in [n for n, h in self.health.items() if h.state is BackendState.REMOVED and n not in new.backends]:
-            del self.health[name]
-            self.addresses.pop(name, None)
-        for name, backend in new.backends.items():
+        old_specs = {name: check_spec(check) for name, check in old.healthchecks.items()}
+        new_specs = {name: check_spec(check) for name, check in new.healthchecks.items()}
+        maxlen = new.healthchecker.transition_history
+
+        # -- plan: reads the running tables, changes nothing. What it relies on (names in the
+        # table, removed states, worker bindings) only changes in a reload, and reloads are
+        # serialized; probe results may land meanwhile and are kept (same objects).
+        forget: Set[str] = set()
+        for count, (name, health) in enumerate(self.health.items()):
+            if count % chunk == chunk - 1:
+                yield
+            if health.state is BackendState.REMOVED and name not in new.backends:
+                forget.add(name)
+        fresh: Dict[str, BackendHealth] = {}
+        changes: List[Tuple[BackendHealth, Optional[Tuple[int, int]], bool]] = []  # (health, restart, enabled)
+        rehistory: List[BackendHealth] = []
+        addresses: Dict[str, str] = {}
+        for count, (name, address) in enumerate(self.addresses.items()):
+            if count % chunk == chunk - 1:
+                yield
+            if name not in forget:
+                addresses[name] = address
+        wanted: Dict[ProbeKey, Tuple[Optional[HealthCheck], object, Set[str]]] = {}
+        for count, (name, backend) in enumerate(new.backends.items()):
+            if count % chunk == chunk - 1:
+                yield
             health = self.health.get(name)
             old_backend = old.backends.get(name)
+            check = new.healthchecks.get(backend.healthcheck) if backend.healthcheck else None
+            spec = new_specs.get(backend.healthcheck) if backend.healthcheck else None
             if health is None or old_backend is None or health.state is BackendState.REMOVED:
-                self.health[name] = self._new_health(backend, new)
+                fresh[name] = self._new_health(backend, new)
                 summary["added"].append(name)
             else:
-                health.history = type(health.history)(health.history, maxlen=new.healthchecker.transition_history)
-                new_check, old_check = self._check_of(backend, new), self._check_of(old_backend, old)
-                if check_spec(new_check) != check_spec(old_check):
-                    rise, fall = (new_check.rise, new_check.fall) if new_check else (1, 1)
-                    transition = health.restart(rise, fall, backend.enabled, mono, wall)
+                if health.history.maxlen != maxlen:
+                    rehistory.append(health)
+                old_spec = old_specs.get(old_backend.healthcheck) if old_backend.healthcheck else None
+                if spec != old_spec:
+                    changes.append((health, (check.rise, check.fall) if check else (1, 1), backend.enabled))
                     summary["restarted"].append(name)
                 else:
-                    transition = None
                     if backend.enabled != old_backend.enabled:  # the file itself changed: it wins
-                        transition = (health.enable if backend.enabled else health.disable)(mono, wall)
+                        changes.append((health, None, backend.enabled))
                     summary["unchanged"].append(name)
-                if transition is not None:
-                    transitions.append(transition)
                 if backend.address != old_backend.address:
                     summary["readdressed"].append(name)
-            self.addresses[name] = str(backend.address)
-        for name in old.backends:
+            if old_backend is None or old_backend.address != backend.address or name not in addresses:
+                addresses[name] = str(backend.address)
+            entry = wanted.setdefault((addresses[name], spec), (check, backend.address, set()))
+            entry[2].add(name)
+        removed: List[str] = []
+        for count, name in enumerate(old.backends):
+            if count % chunk == chunk - 1:
+                yield
             if name not in new.backends and name in self.health:
-                transition = self.health[name].remove(mono, wall)
-                if transition is not None:
-                    transitions.append(transition)
+                removed.append(name)
                 summary["removed"].append(name)
+        table: Dict[str, BackendHealth] = {}
+        for count, (name, health) in enumerate(self.health.items()):
+            if count % chunk == chunk - 1:
+                yield
+            if name not in forget:
+                table[name] = fresh.pop(name, health)  # re-added after a removal: same place, new state
+        for count, (name, health) in enumerate(fresh.items()):
+            if count % chunk == chunk - 1:
+                yield
+            table[name] = health
+        frontends_of: Dict[str, List[str]] = {}
+        members = 0
+        for frontend in new.frontends.values():
+            for name in dict.fromkeys(frontend.backend_names()):
+                frontends_of.setdefault(name, []).append(frontend.name)
+                members += 1
+            if members >= chunk:
+                members = 0
+                yield
+        workers: Dict[ProbeKey, ProbeWorker] = {}
+        by_backend: Dict[str, ProbeWorker] = {}
+        rebind: List[Tuple[ProbeWorker, Optional[HealthCheck], Set[str]]] = []
+        no_probe: List[Tuple[Set[str], Optional[HealthCheck]]] = []
+        for count, (key, (check, address, names)) in enumerate(wanted.items()):
+            if count % chunk == chunk - 1:
+                yield
+            worker = self.workers.get(key)
+            if worker is None:  # not running and not in the table yet: safe to fill in now
+                worker = ProbeWorker(self, key, check, self._make_probe(check, address))
+                worker.backends = names
+            elif worker.check != check or worker.backends != names:  # compared here, not in the commit
+                rebind.append((worker, check, names))
+            workers[key] = worker
+            for name in names:
+                by_backend[name] = worker
+            if worker.probe is None:
+                no_probe.append((names, check))
+        retired = [worker for key, worker in self.workers.items() if key not in workers]
+
+        # -- commit: one synchronous step, cost in proportion to what changed.
+        mono, wall = self.clock.monotonic(), self.clock.wall()
+        transitions: List[Transition] = []
+        for health in rehistory:
+            health.history = type(health.history)(health.history, maxlen=maxlen)
+        for health, restart, enabled in changes:
+            if restart is not None:
+                transition = health.restart(restart[0], restart[1], enabled, mono, wall)
+            else:
+                transition = (health.enable if enabled else health.disable)(mono, wall)
+            if transition is not None:
+                transitions.append(transition)
+        for name in removed:
+            transition = table[name].remove(mono, wall)
+            if transition is not None:
+                transitions.append(transition)
+        self.health = table
+        self.states_view = StatesView(table)
+        self.addresses = addresses
         self.config = new
-        self._index_frontends(new)
+        self._frontends_of = frontends_of
         self.check_errors = {k: v for k, v in self.check_errors.items() if k in new.healthchecks}
-        for transition in transitions:
+        self.workers = workers  # a retired worker sees it is no longer here and delivers nothing
+        self._worker_by_backend = by_backend
+        for worker, check, names in rebind:
+            worker.check = check
+            worker.backends = names
+        for names, check in no_probe:
+            for name in names:
+                self.health[name].last_code = "SOCKERR"
+                self.health[name].last_detail = self.check_errors.get(check.name if check else "", "")
+        self._frontend_states = {n: s for n, s in self._frontend_states.items() if n in new.frontends}
+        failed: Optional[BaseException] = None
+        if on_commit is not None:
+            try:
+                on_commit()
+            except Exception as exc:  # the checker has moved: finish its part, then report
+                failed = exc
+
+        # -- follow-up in steps (the tables are already the new ones).
+        for count, transition in enumerate(transitions):
+            if count % chunk == chunk - 1:
+                yield
             self._announce(transition)
+        batch: List[str] = []
+        members = 0  # pool members
+        for name, frontend in new.frontends.items():
+            batch.append(name)
+            members += sum(len(pool.members) for pool in frontend.pools)
+            if members >= chunk:
+                self._update_frontends(batch)
+                batch, members = [], 0
+                yield
+        self._update_frontends(batch)
+        for count, worker in enumerate(retired):
+            if count % chunk == chunk - 1:
+                yield
+            worker.stop()
         if self.started:
-            self._rebuild_workers(new, spread="fast")
-        self._update_frontends()
+            # Started workers' first results (static backends: at once) arrive in bursts; each
+            # would recompute its frontends (200 members each), so a frontend is recomputed
+            # once per step instead, before the next workers start.
+            self._deferred_frontends = {}
+            try:
+                starts = 0
+                for count, worker in enumerate(list(workers.values())):
+                    if count % chunk == chunk - 1 or starts >= START_STEP:
+                        starts = 0
+                        yield
+                        self._flush_frontends()
+                    if self.workers.get(worker.key) is worker:  # not dropped by a later reload meanwhile
+                        idle = not worker.running()
+                        self._sync_worker(worker, spread="fast")
+                        starts += idle and worker.running()
+                yield  # the last ones' first results
+            finally:
+                self._flush_frontends()
+                self._deferred_frontends = None
+        if failed is not None:
+            raise failed
         return summary
+
+    def _flush_frontends(self) -> None:
+        pending = self._deferred_frontends
+        if pending:
+            self._update_frontends(list(pending))
+            pending.clear()

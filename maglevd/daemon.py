@@ -10,7 +10,8 @@ A component is any object with some of these (all optional):
     routes() -> list[aiohttp.web.RouteDef]    extra API routes (e.g. /v1/vpp/...)
     on_event(event)                         in-process bus listener (events.Event), must not block
     async start(daemon) / async stop()      after the checker starts / before it stops
-    on_reload(config)                       after a successful reload (checker already moved)
+    on_reload(config)                       after a successful reload, in the checker's commit step
+                                            (its tables already moved; the loop has not run since)
     on_weight(config, frontend)             after a runtime weight change
     status() -> dict                        merged into /v1/status under its name
     health() -> dict                        {"state": "ok"|"degraded", "reason"}: /v1/status "state"
@@ -193,30 +194,45 @@ class Daemon:
             logs.LOGGER.error("config-check-failed", exc_info=future.exception())
 
     async def reload(self, source: str = "signal") -> Dict[str, Any]:
-        """Validate the file first; keep the running config on any error (SIGHUP and the API)."""
+        """Validate the file first; keep the running config on any error (SIGHUP and the API).
+
+        The apply yields to the loop between steps, so it runs in its own task: a caller that
+        goes away (an API client hanging up) cannot leave a reload half-applied."""
+        return await asyncio.shield(asyncio.ensure_future(self._reload(source)))
+
+    async def _reload(self, source: str) -> Dict[str, Any]:
         path = self.options.config_path
         async with self._reload_lock:
-            try:
-                # Read and parsed in a thread, so probes and the API keep running meanwhile.
-                parse = gctune.without_collector(load_config)
-                config, code, errors = await asyncio.get_running_loop().run_in_executor(None, parse, path)
-            except Exception as exc:  # never let a reload take the daemon down
-                config, code, errors = None, 2, [f"{path}: {type(exc).__name__}: {exc}"]
-            if config is None:
-                self.reload_state.record(False, errors)
-                kind = "parse" if code == 1 else "semantic"
-                logs.event("config-reload-failed", logging.ERROR, path=path, source=source, kind=kind, errors=errors)
-                self.bus.publish("config-reload-failed", path=path, source=source, kind=kind, errors=errors)
-                return {"ok": False, "path": path, "exit_code": code, "errors": errors}
-            summary = self.checker.apply_config(config)
-            gctune.settle()
-            for component in self.components:
-                if hasattr(component, "on_reload"):
-                    component.on_reload(config)
-            self.reload_state.record(True, [])
-            logs.event("config-reload", path=path, source=source, **summary)
-            self.bus.publish("config-reload", path=path, source=source, **summary)
-            return {"ok": True, "path": path, "exit_code": 0, "errors": [], "summary": summary}
+            # The parse (in a thread) and the apply build only long-lived objects, millions of them
+            # for the largest file: no collection may walk them meanwhile (one would stall the loop
+            # for seconds); settle_reload() then freezes them.
+            with gctune.paused():
+                try:
+                    # Read and parsed in a thread, so probes and the API keep running meanwhile.
+                    parse = gctune.without_collector(load_config)
+                    config, code, errors = await asyncio.get_running_loop().run_in_executor(None, parse, path)
+                except Exception as exc:  # never let a reload take the daemon down
+                    config, code, errors = None, 2, [f"{path}: {type(exc).__name__}: {exc}"]
+                if config is None:
+                    self.reload_state.record(False, errors)
+                    kind = "parse" if code == 1 else "semantic"
+                    logs.event(
+                        "config-reload-failed", logging.ERROR, path=path, source=source, kind=kind, errors=errors
+                    )
+                    self.bus.publish("config-reload-failed", path=path, source=source, kind=kind, errors=errors)
+                    return {"ok": False, "path": path, "exit_code": code, "errors": errors}
+
+                def moved() -> None:  # in the checker's commit step: no loop turn in between
+                    for component in self.components:
+                        if hasattr(component, "on_reload"):
+                            component.on_reload(config)
+
+                summary = await self.checker.apply_config_async(config, on_commit=moved)
+                gctune.settle_reload()  # before the collector resumes: nothing walks the new objects
+                self.reload_state.record(True, [])
+                logs.event("config-reload", path=path, source=source, **summary)
+                self.bus.publish("config-reload", path=path, source=source, **summary)
+                return {"ok": True, "path": path, "exit_code": 0, "errors": [], "summary": summary}
 
     def status(self) -> Dict[str, Any]:
         counts: Dict[str, int] = {}
