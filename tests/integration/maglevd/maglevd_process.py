@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import IO, Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from ansible_collections.vpp.maglev.plugins.module_utils.maglevd_client import MaglevdClient
+from ansible_collections.vpp.maglev.tests.fixtures.waiting import wait_until as shared_wait_until
 
 ROOT = Path(__file__).resolve().parents[3]
 ENV = {**os.environ, "PYTHONPATH": str(ROOT / ".build" / "collections")}
@@ -138,15 +139,7 @@ def parse_lines(text: str, stream: str) -> List[Dict[str, Any]]:
 
 
 def wait_until(predicate: Callable[[], Any], timeout: float = 15.0, what: str = "condition") -> Any:
-    """Poll predicate() until it returns something truthy (a generous deadline, not a timing assertion)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.05)
+    return shared_wait_until(predicate, timeout, what)
 
 
 class MaglevdProcess:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from playbook_runner import wait_until
+from ansible_collections.vpp.maglev.tests.fixtures.waiting import wait_until
 
 # pytest's default import mode puts this directory on sys.path (no __init__.py here), which
 # makes playbook_runner importable by this file and the tests.

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
-from typing import Any, Callable, Dict, Optional
-
-import pytest
+from typing import Any, Dict, Optional
 
 ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT / "tests" / "integration"))
@@ -38,15 +35,3 @@ def run_playbook_file(
         extra_args=[] if inventory is None else ["-e", "ansible_python_interpreter=%s" % PYTHON],
         timeout=timeout,
     )
-
-
-def wait_until(predicate: Callable[[], Any], timeout: float = 30.0, what: str = "condition") -> Any:
-    """Poll predicate() until it returns something truthy; fail the test after timeout."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail("timed out after %ss waiting for %s" % (timeout, what))
-        time.sleep(0.1)

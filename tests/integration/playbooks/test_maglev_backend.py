@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from playbook_runner import run_playbook_file, wait_until
+from ansible_collections.vpp.maglev.tests.fixtures.waiting import wait_until
+from playbook_runner import run_playbook_file
 
 pytestmark = pytest.mark.integration
 

@@ -6,7 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-from playbook_runner import ROOT, run_playbook_file, wait_until
+from ansible_collections.vpp.maglev.tests.fixtures.waiting import wait_until
+from playbook_runner import ROOT, run_playbook_file
 
 pytestmark = pytest.mark.integration
 
