@@ -34,6 +34,7 @@ import signal
 import sys
 from typing import Any, List, NoReturn, Optional, Tuple
 
+from ..plugins.module_utils.quoting import clip
 from .check import main_check
 from .environment import DEPRECATED_SOCKET_VAR, SOCKET_VAR, control_socket
 from .version import VERSION
@@ -146,7 +147,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     try:
         args = parser.parse_args(argv)
     except UsageError as exc:
-        return _early_exit("startup-failed", EXIT_CONFIG, error=_clip(f"maglevd: {exc}"))
+        return _early_exit("startup-failed", EXIT_CONFIG, error=clip(f"maglevd: {exc}", 300))
     if args.check:
         return main_check(args.check)
 
@@ -170,11 +171,6 @@ def main(argv: Optional[List[str]] = None) -> int:
     logs.event("stopped", exit_code=code)
     sys.stdout.flush()
     return code
-
-
-def _clip(text: str, limit: int = 300) -> str:
-    """argparse quotes a bad value whole: keep a huge one out of the log line."""
-    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
 
 
 def _raise_terminated(signum: int, frame: Any) -> None:

@@ -10,7 +10,7 @@ A TCP listener refuses to start without a token, and every TCP request must carr
 
 No client can starve the API: every listener caps its connections and times out slow or idle
 ones (listeners.py); bodies are capped; any body that is not JSON is a 400, never a 500; every
-error quotes at most ~200 characters of what the client sent (quoting.py); an event stream's
+error quotes at most ~200 characters of what the client sent (plugins/module_utils/quoting.py); an event stream's
 queue is bounded and freed the moment its client goes.
 """
 
@@ -29,13 +29,13 @@ from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Set, Tupl
 from aiohttp import web
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
+from ..plugins.module_utils.quoting import clip, quote
 from . import guard, resources
 from . import log as logs
 from .checker import InvalidRequest, NotFound
 from .events import MAX_QUEUE, Event, SubscriptionClosed
 from .listeners import GuardedSite, Listener, ListenerLimits, connection_of, limits_from_env
 from .metrics import CONTENT_TYPE
-from .quoting import clip, quote
 from .statemachine import ActionError
 from .version import VERSION
 

@@ -31,13 +31,13 @@ from typing import Callable, Dict, Generator, Iterable, Iterator, List, Mapping,
 
 from ..plugins.module_utils.config_model import Backend, Config, Frontend, HealthCheck, Pool, PoolMember
 from ..plugins.module_utils.desired import frontend_weights
+from ..plugins.module_utils.quoting import quote
 from ..plugins.module_utils.weights import MAX_WEIGHT, BackendState, FrontendState
 from . import effective
 from . import log as logs
 from .clock import Clock, Wake
 from .events import EventBus
 from .probes import IcmpSockets, IcmpUnavailable, Probe, ProbeResult, SocketFactory, make_probe
-from .quoting import quote
 from .schedule import MAX_LATE_RETRIES, initial_offset, late_timeout, next_delay, next_due
 from .statemachine import ActionError, BackendHealth, Transition
 

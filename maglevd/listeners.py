@@ -26,8 +26,8 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Set, Tuple
 
 from aiohttp import web
 
+from ..plugins.module_utils.quoting import quote
 from . import log as logs
-from .quoting import quote
 
 
 @dataclass(frozen=True)

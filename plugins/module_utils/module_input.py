@@ -27,6 +27,8 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any, Dict, List, Mapping, Optional
 
+from ansible_collections.vpp.maglev.plugins.module_utils import quoting
+
 
 class ModuleInputError(ValueError):
     """Bad module input; the message names the option and what is allowed."""
@@ -57,11 +59,8 @@ class Rule:
 
 
 def quote(value: Any) -> str:
-    """repr() of at most QUOTE_LIMIT characters of ``value`` (escapes control characters)."""
-    text = value if isinstance(value, str) else str(value)
-    if len(text) > QUOTE_LIMIT:
-        return "%r... (%d characters)" % (text[:QUOTE_LIMIT], len(text))
-    return repr(text)
+    """An option's value as text, quoted and cut to QUOTE_LIMIT characters."""
+    return quoting.quote(value if isinstance(value, str) else str(value), QUOTE_LIMIT)
 
 
 def missing_rules(spec: Mapping[str, dict], rules: Mapping[str, Rule], prefix: str = "") -> List[str]:

@@ -1,6 +1,7 @@
 """One way to put a client's value into an error message: quoted, and never more than ~200 characters.
 
-Every control API error path quotes what the client sent through `quote`, so a 200 KB address
+Shared by maglevd and the modules (no Ansible imports). Every control API and module input
+error quotes what the client sent through `quote`, so a 200 KB address
 or name gives a short one-line error, not a 200 KB echo (and a log line or a terminal full of it).
 """
 

@@ -10,7 +10,7 @@ from ansible_collections.vpp.maglev.maglevd import guard
 from ansible_collections.vpp.maglev.maglevd.api import ApiError, decode_json
 from ansible_collections.vpp.maglev.maglevd.events import MAX_QUEUE, EventBus, SubscriptionClosed
 from ansible_collections.vpp.maglev.maglevd.listeners import ListenerLimits, limits_from_env
-from ansible_collections.vpp.maglev.maglevd.quoting import QUOTE_LIMIT, clip, quote
+from ansible_collections.vpp.maglev.plugins.module_utils.quoting import QUOTE_LIMIT, clip, quote
 from ansible_collections.vpp.maglev.plugins.module_utils.weights import BackendState
 from maglevd_fakes import make_config
 
