@@ -1,6 +1,6 @@
 """The per-backend health state machine: pure, no I/O, no clock of its own.
 
-Semantics follow vpp-maglev (reference/vpp-maglev.md §3) exactly:
+Semantics follow vpp-maglev (docs/state-machine.md) exactly:
 
 - One counter in [0, rise + fall - 1] (HAProxy's single-integer model). A pass adds 1 (capped),
   a failure subtracts 1 (floored at 0). The backend is up when counter >= rise, down otherwise.

@@ -2,7 +2,7 @@
 
 Right after a start every backend is unknown, i.e. weight 0. Pushing that would drop every
 new flow until the first probes come back, although VPP still holds the weights the previous
-maglevd left. So (reference/vpp-maglev.md §4, "Restart warmup"):
+maglevd left. So (docs/reconciler.md, warmup):
 
 1. from start to ``startup-min-delay``: hands off, nothing is pushed to VPP;
 2. from min to ``startup-max-delay``: a frontend is released (synced) as soon as every

@@ -5,7 +5,7 @@
 
 config.py builds these from YAML (and reports every error with its path); maglevd, the
 state module and the filters read them. Durations are float seconds. Defaults follow
-vpp-maglev (reference/vpp-maglev.md §2); docs/config-reference.md lists every key.
+vpp-maglev; docs/config-reference.md lists every key.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 # Copyright: (c) 2026, vpp.maglev engineers
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """How many new flows a plan moves: per changed VIP, the share of its Maglev new-flow
-buckets that change owner (reference/vpp-lb-api.md §1.8). Pure; no I/O.
+buckets that change owner (docs/state-module.md). Pure; no I/O.
 
 VPP builds each VIP's new-flow table from its live ASes and weights (maglev_table, the same
 code the simulator answers ``num_buckets`` with). A flow whose 5-tuple hash lands in a bucket

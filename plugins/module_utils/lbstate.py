@@ -192,7 +192,7 @@ class LbConf:
         return self == LbConf()
 
 
-# What a VPP that has just started reports (reference/vpp-lb-api.md §1.5).
+# What a VPP that has just started reports (docs/vppsim.md).
 VPP_DEFAULT_CONF = LbConf(
     ip4_src_address=ipaddress.IPv4Address("255.255.255.255"),
     ip6_src_address=ipaddress.IPv6Address("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"),

@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """VPP's weighted Maglev new-flow table (lb plugin, master), reproduced bit for bit.
 
-reference/vpp-lb-api.md §1.8. The simulator uses it to answer ``num_buckets`` and the state
+docs/state-module.md. The simulator uses it to answer ``num_buckets`` and the state
 module uses it to predict how many new-flow buckets a change moves. Pure stdlib, no I/O.
 
 The algorithm, as ``lb_vip_update_new_flow_table`` does it:

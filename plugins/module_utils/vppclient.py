@@ -15,7 +15,7 @@ refused, timed out, dropped while reading), ``VppFeatureError`` (VPP too old or 
 lb plugin), ``VppReadError`` (a read call returned an error), ``VppApplyError`` (a write
 failed: names the op, VPP's error, what was applied and what was not).
 
-Reading follows reference/vpp-lb-api.md §1.9 and §6: one ``lb_vip_dump`` and one unfiltered
+Reading works as docs/vppsim.md describes VPP's dumps: one ``lb_vip_dump`` and one unfiltered
 ``lb_as_v2_dump`` (its prefix filter never matches IPv4), AS rows with ``flags & 1 == 0``
 (lingering) or of VIPs not in the VIP dump are ignored, ``srv_type`` and ``target_port`` are
 decoded the way VPP master encodes them, and ``src_ip_sticky`` (which no dump reports) comes

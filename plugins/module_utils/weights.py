@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The failover truth table: backend state -> (effective weight, flush).
 
-This is the single source of truth (reference/vpp-maglev.md §4). maglevd, the state module,
+This is the single source of truth (docs/state-machine.md). maglevd, the state module,
 the filters and the docs all call these functions; nobody re-derives a weight.
 
 | backend state                  | weight                          | flush          |

@@ -1,4 +1,4 @@
-"""The failover truth table, row by row (reference/vpp-maglev.md §4 and §7 items 14-17)."""
+"""The failover truth table, row by row (docs/state-machine.md)."""
 
 from __future__ import annotations
 

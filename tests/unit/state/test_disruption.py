@@ -1,4 +1,4 @@
-"""Disruption figures against hand-computed cases (reference/vpp-lb-api.md §1.8 golden table)."""
+"""Disruption figures against hand-computed cases (docs/state-module.md)."""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ import pytest
 from ansible_collections.vpp.maglev.vppsim.crc import CrcCalculator
 from ansible_collections.vpp.maglev.vppsim.personality import API_DIR, LEGACY_LB, load
 
-# Message -> (CRC, size in bytes), from reference/vpp-lb-api.md §1.2, §2.2 and §3.2.
+# Message -> (CRC, size in bytes), as VPP master's api.json files define them (docs/vppsim.md).
 EXPECTED = {
     "lb_conf": ("0x56cd3261", 38),
     "lb_conf_reply": ("0xe8d4e804", 10),
