@@ -22,6 +22,8 @@ step() { echo "== $1 ($(date +%T), ${SECONDS}s)"; }
 step ruff
 ruff check .
 ruff format --check .
+step "code shape (function, class and file sizes)"
+python scripts/check_shape.py
 if [ "$quick" = 0 ]; then
     step "antsibull-changelog lint"
     antsibull-changelog lint

@@ -11,7 +11,7 @@ vpp-maglev; docs/config-reference.md lists every key.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from .lbstate import IPAddress, IPNetwork, LbConf, VipAttrs, VipKey
 
@@ -139,3 +139,11 @@ class Config:
     healthchecks: Dict[str, HealthCheck] = field(default_factory=dict)
     backends: Dict[str, Backend] = field(default_factory=dict)
     frontends: Dict[str, Frontend] = field(default_factory=dict)  # in YAML order
+
+    def frontends_by_backend(self) -> Dict[str, Tuple[str, ...]]:
+        """backend name -> the frontends that use it, in config order (each frontend once)."""
+        index: Dict[str, List[str]] = {}
+        for name, frontend in self.frontends.items():
+            for backend in dict.fromkeys(frontend.backend_names()):
+                index.setdefault(backend, []).append(name)
+        return {backend: tuple(names) for backend, names in index.items()}
