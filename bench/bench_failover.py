@@ -10,7 +10,7 @@
    (sockclnt_create after the restart) to the last call of the full sync that restores
    everything. Target < 1 s.
 
-The VPP side runs in-process (maglevd.vpp_side.VppSide: reconciler + connection thread) with
+The VPP side runs in-process (maglevd.vpp.component.VppComponent: reconciler + connection thread) with
 health set by this script; probing is not part of what is measured.
 
     PYTHONPATH=.build/collections .venv/bin/python bench/bench_failover.py [--samples 200]
@@ -26,7 +26,8 @@ import time
 from typing import Any, Dict
 
 from _common import median, percentile
-from ansible_collections.vpp.maglev.maglevd.vpp_side import VppSide
+from ansible_collections.vpp.maglev.maglevd.vpp.component import VppComponent
+from ansible_collections.vpp.maglev.maglevd.vpp.settings import VppSettings
 from ansible_collections.vpp.maglev.plugins.module_utils import vppclient
 from ansible_collections.vpp.maglev.plugins.module_utils.config import parse
 from ansible_collections.vpp.maglev.plugins.module_utils.weights import BackendState
@@ -58,7 +59,8 @@ async def off_loop(fn: Any, *args: Any, **kwargs: Any) -> Any:
 
 
 async def start_side(sim: VppSim, cfg: Any, states: Dict[str, BackendState]) -> tuple:
-    side = VppSide(cfg, lambda: states, api_socket=sim.socket, ping_interval=5, retry_min=0.01, timeout=10)
+    settings = VppSettings(api_socket=sim.socket, ping_interval=5, retry_min=0.01, timeout=10)
+    side = VppComponent(cfg, lambda: states, settings)
     events: list = []
     arrived = asyncio.Event()
 
@@ -115,7 +117,7 @@ async def failover(sim: VppSim, samples: int) -> Dict[str, Any]:
         await off_loop(
             sim.wait_for, "lb_as_set_weight", since=seq, as_address=str(cfg.backends[group[-1]].address), weight=100
         )
-    syncs = side.reconciler.counts["vip"]
+    syncs = side.reconciler.recorder.counts["vip"]
     await side.stop()
     return {"single": single, "bursts": bursts, "vip_syncs": syncs}
 

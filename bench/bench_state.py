@@ -29,13 +29,13 @@ from _common import ROOT
 from ansible_collections.vpp.maglev.plugins.module_utils import state_input, vppclient
 from ansible_collections.vpp.maglev.plugins.module_utils.desired import desired_state
 from ansible_collections.vpp.maglev.plugins.module_utils.disruption import plan_disruption
-from ansible_collections.vpp.maglev.plugins.module_utils.planner import plan as make_plan
+from ansible_collections.vpp.maglev.plugins.module_utils.planner import plan
 from ansible_collections.vpp.maglev.plugins.module_utils.views import state_to_dict
 from ansible_collections.vpp.maglev.vppsim.harness import VppSim
 
 COLLECTIONS = ROOT / ".build" / "collections"
 PYTHON = ROOT / ".venv" / "bin" / "python"
-CALLBACKS = ROOT / "tests" / "integration" / "callback_plugins"
+CALLBACKS = ROOT / "tests" / "helpers" / "callback_plugins"
 
 
 def make_config(vips: int, ases: int, changed: bool = False) -> dict:
@@ -151,7 +151,7 @@ def phases(sim: VppSim, data: dict) -> dict:
         assert vpp.read_state() == current
         times["  same read via vpp_papi's path"] = time.perf_counter() - t
     t = time.perf_counter()
-    the_plan = make_plan(current, desired, "replaced")
+    the_plan = plan(current, desired, "replaced")
     times["planner.plan"] = time.perf_counter() - t
     t = time.perf_counter()
     plan_disruption(the_plan)

@@ -100,6 +100,7 @@ def _token(args: argparse.Namespace) -> Optional[str]:
 async def _run(daemon) -> int:
     from . import log as logs
     from .api import ApiError
+    from .tasks import cancel_and_wait
 
     loop = asyncio.get_running_loop()
     loop.set_exception_handler(logs.asyncio_exception_handler)
@@ -127,19 +128,11 @@ async def _run(daemon) -> int:
         await daemon.wait()
     finally:
         stopping = True
-        await _cancel_all(reloads)
+        await cancel_and_wait(reloads, log=logs.LOGGER)
         await daemon.stop()
         # Whatever else is left (an API handler, a timer callback's task) ends before `stopped`.
-        await _cancel_all(asyncio.all_tasks() - {asyncio.current_task()})
+        await cancel_and_wait(asyncio.all_tasks() - {asyncio.current_task()}, log=logs.LOGGER)
     return code
-
-
-async def _cancel_all(tasks: Any) -> None:
-    tasks = [t for t in tasks if not t.done()]
-    for task in tasks:
-        task.cancel()
-    if tasks:
-        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -187,43 +180,65 @@ def _early_exit(event: str, code: int, **fields: Any) -> int:
     return code
 
 
+class _StartupError(Exception):
+    """A flag that cannot be used: the `startup-failed` line's error and the exit code."""
+
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
 def _main(args: argparse.Namespace, log_setup: Any) -> int:
     from . import log as logs
-    from .checker import Checker
-    from .daemon import DEFAULT_SOCKET, Daemon, DaemonOptions, load_config
-    from .probes import NetnsError
+    from .daemon import load_config
 
     logs.event("starting", version=VERSION, config=args.config, pid=os.getpid())
+    _resolve_control_socket(args)
+    try:
+        options = _daemon_options(args)
+    except _StartupError as exc:
+        logs.event("startup-failed", logging.ERROR, error=exc.message)
+        return exc.code
+    config, code, errors = load_config(args.config)
+    if config is None:
+        kind = "parse" if code == 1 else "semantic"  # check.py's codes; the process exits 2 for both
+        logs.event("config-invalid", logging.ERROR, path=args.config, exit_code=EXIT_CONFIG, kind=kind, errors=errors)
+        return EXIT_CONFIG
+    return asyncio.run(_start(config, options, log_setup))
+
+
+def _resolve_control_socket(args: argparse.Namespace) -> None:
+    """--control-socket unset: the environment's, or the default (and say a variable is deprecated)."""
+    from . import log as logs
+    from .daemon import DEFAULT_SOCKET
+
     if args.control_socket is None:
         args.control_socket, warning = control_socket(os.environ, DEFAULT_SOCKET)
         if warning:
             logs.event(
                 "deprecated-variable", logging.WARNING, variable=DEPRECATED_SOCKET_VAR, use=SOCKET_VAR, message=warning
             )
+
+
+def _daemon_options(args: argparse.Namespace) -> Any:
+    """The flags as DaemonOptions; _StartupError for an address, a token file or a missing token."""
+    from .daemon import DaemonOptions
+
     try:
         control_addr = parse_addr(args.control_addr, "--control-addr")
         metrics_addr = parse_addr(args.metrics_addr, "--metrics-addr")
     except argparse.ArgumentTypeError as exc:
-        logs.event("startup-failed", logging.ERROR, error=str(exc))
-        return EXIT_CONFIG
+        raise _StartupError(EXIT_CONFIG, str(exc))
     try:
         token = _token(args)
     except OSError as exc:
-        logs.event("startup-failed", logging.ERROR, error=f"--control-token-file: {exc.strerror}: {exc.filename}")
-        return EXIT_START
+        raise _StartupError(EXIT_START, f"--control-token-file: {exc.strerror}: {exc.filename}")
     if control_addr is not None and not token:
-        logs.event(
-            "startup-failed",
-            logging.ERROR,
-            error="--control-addr needs a token: set MAGLEV_CONTROL_TOKEN or --control-token-file",
+        raise _StartupError(
+            EXIT_START, "--control-addr needs a token: set MAGLEV_CONTROL_TOKEN or --control-token-file"
         )
-        return EXIT_START
-    config, code, errors = load_config(args.config)
-    if config is None:
-        kind = "parse" if code == 1 else "semantic"  # check.py's codes; the process exits 2 for both
-        logs.event("config-invalid", logging.ERROR, path=args.config, exit_code=EXIT_CONFIG, kind=kind, errors=errors)
-        return EXIT_CONFIG
-    options = DaemonOptions(
+    return DaemonOptions(
         config_path=args.config,
         control_socket=args.control_socket,
         control_addr=control_addr,  # type: ignore[arg-type]
@@ -233,23 +248,35 @@ def _main(args: argparse.Namespace, log_setup: Any) -> int:
         log_level=args.log_level,
     )
 
-    async def run() -> int:
-        try:
-            checker = Checker(config)
-        except NetnsError as exc:
-            logs.event("startup-failed", logging.ERROR, error=str(exc))
-            return EXIT_START
-        daemon = Daemon(config, options, log_setup=log_setup, checker=checker)
-        log_setup.attach(daemon.bus)
-        try:
-            from .vpp_component import vpp_component
 
-            daemon.add_component(vpp_component(daemon))
-        except Exception as exc:  # the checker must run even if the VPP side cannot be built
-            logs.event("vpp-side-unavailable", logging.ERROR, error=f"{type(exc).__name__}: {exc}")
-        return await _run(daemon)
+async def _start(config: Any, options: Any, log_setup: Any) -> int:
+    """Build the checker and the daemon, add the VPP side, and run until stopped."""
+    from . import log as logs
+    from .checker import Checker
+    from .daemon import Daemon
+    from .probes import NetnsError
 
-    return asyncio.run(run())
+    try:
+        checker = Checker(config)
+    except NetnsError as exc:
+        logs.event("startup-failed", logging.ERROR, error=str(exc))
+        return EXIT_START
+    daemon = Daemon(config, options, log_setup=log_setup, checker=checker)
+    log_setup.attach(daemon.bus)
+    _add_vpp_side(daemon)
+    return await _run(daemon)
+
+
+def _add_vpp_side(daemon: Any) -> None:
+    """The VPP wiring: one component. The checker must run even if the VPP side cannot be built."""
+    from . import log as logs
+
+    try:
+        from .vpp.component import VppComponent
+
+        daemon.add_component(VppComponent.for_daemon(daemon))
+    except Exception as exc:
+        logs.event("vpp-side-unavailable", logging.ERROR, error=f"{type(exc).__name__}: {exc}")
 
 
 if __name__ == "__main__":

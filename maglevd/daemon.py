@@ -1,7 +1,7 @@
 """The daemon: wires config, checker, control API, metrics, logs and optional components.
 
     daemon = Daemon(config, DaemonOptions(config_path=..., control_socket=...))
-    daemon.add_component(component)     # before start(): e.g. the VPP side (vpp_component.py)
+    daemon.add_component(component)     # before start(): e.g. the VPP side (vpp/component.py)
     await daemon.start(); await daemon.wait(); await daemon.stop()
 
 A component is any object with some of these (all optional):
@@ -18,6 +18,9 @@ A component is any object with some of these (all optional):
 
 The checker never imports a component; components read `daemon.checker` (states(), weights(),
 config, bus) and the metrics registry (`daemon.metrics.registry`).
+
+The daemon is the control API's `ControlTarget` (api/control_target.py): the API calls the
+operations under "the control API's operations" below and reaches nothing else.
 """
 
 from __future__ import annotations
@@ -27,27 +30,25 @@ import logging
 import os
 import time
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, FrozenSet, Iterable, List, Optional, Tuple
 
 from ..plugins.module_utils.config_model import Config
-from . import gctune
+from ..plugins.module_utils.maglevd_client import DEFAULT_SOCKET
+from ..plugins.module_utils.weights import BackendState
+from . import gctune, guard, resources
 from . import log as logs
 from .api import ControlApi
 from .checker import Checker
 from .clock import Clock
+from .control_errors import ConfigCheckBusy
 from .daemon_state import daemon_state
-from .events import EventBus
+from .events import Event, EventBus, Subscription
 from .metrics import LagMonitor, Metrics
 from .reload_state import ReloadState
 from .version import VERSION
 
-DEFAULT_SOCKET = "/run/maglevd/maglevd.sock"
 DEFAULT_CONFIG = "/etc/vpp-maglev/maglev.yaml"
 DEFAULT_VPP_API = "/run/vpp/api.sock"
-
-
-class ConfigCheckBusy(Exception):
-    """A config check is already running (the API answers 429)."""
 
 
 @dataclass
@@ -163,13 +164,31 @@ class Daemon:
 
     # -- operations ---------------------------------------------------------------------------
 
-    def set_weight(self, frontend: str, pool: str, backend: str, weight: int) -> int:
-        old = self.checker.set_weight(frontend, pool, backend, weight)
+    def backend_action(self, name: str, action: str, *, force: bool = False) -> Dict[str, Any]:
+        """pause | resume | enable | disable; refused when it would empty a serving frontend,
+        unless forced (guard.py). The backend's view after it, with `changed`."""
+        checker = self.checker
+        checker.get_health(name)  # NotFound before anything else
+        if not force:
+            guard.refuse_action(checker.config, checker.states_view, name, action)
+        transition = checker.act(name, action)
+        info = resources.backend_info(checker, name)
+        info["changed"] = transition is not None
+        return info
+
+    def set_weight(self, frontend: str, pool: str, backend: str, weight: Any, *, force: bool = False) -> Dict[str, Any]:
+        """A runtime weight (until the next reload); the frontend's view after it, with `changed`."""
+        checker = self.checker
+        if not force:
+            guard.refuse_weight(checker.config, checker.states_view, frontend, pool, backend, weight)
+        old = checker.set_weight(frontend, pool, backend, weight)
         if old != weight:
             for component in self.components:
                 if hasattr(component, "on_weight"):
-                    component.on_weight(self.checker.config, frontend)
-        return old
+                    component.on_weight(checker.config, frontend)
+        info = resources.frontend_info(checker, frontend)
+        info["changed"] = old != weight
+        return info
 
     async def check_config(self) -> Dict[str, Any]:
         """Validate the config file in a thread; one check at a time (ConfigCheckBusy otherwise).
@@ -233,6 +252,57 @@ class Daemon:
                 logs.event("config-reload", path=path, source=source, **summary)
                 self.bus.publish("config-reload", path=path, source=source, **summary)
                 return {"ok": True, "path": path, "exit_code": 0, "errors": [], "summary": summary}
+
+    # -- the control API's operations (api/control_target.py) ----------------------------------
+
+    def backend_states(self) -> Dict[str, BackendState]:
+        return self.checker.states()
+
+    def frontend_views(self) -> List[Dict[str, Any]]:
+        return resources.frontends(self.checker)
+
+    def frontend_view(self, name: str) -> Dict[str, Any]:
+        return resources.frontend_info(self.checker, name)
+
+    def backend_views(self) -> List[Dict[str, Any]]:
+        return resources.backends(self.checker)
+
+    def backend_view(self, name: str) -> Dict[str, Any]:
+        return resources.backend_info(self.checker, name)
+
+    def healthcheck_views(self) -> List[Dict[str, Any]]:
+        return resources.healthchecks(self.checker)
+
+    def healthcheck_view(self, name: str) -> Dict[str, Any]:
+        return resources.healthcheck_info(self.checker, name)
+
+    def backend_count(self) -> int:
+        return len(self.checker.health)
+
+    def render_metrics(self) -> bytes:
+        return self.metrics.render()
+
+    def register_collector(self, collector: Any) -> None:
+        self.metrics.registry.register(collector)
+
+    def frontend_members(self, frontend: str) -> FrozenSet[str]:
+        return resources.frontend_members(self.checker, frontend)
+
+    def subscribe(
+        self, maxsize: int, accept: Optional[Callable[[Event], bool]], *, probes: bool, logs: bool
+    ) -> Subscription:
+        return self.bus.subscribe(maxsize, accept, probes=probes, logs=logs)
+
+    def replay(self, backend: Optional[str], frontend: Optional[str]) -> Iterable[Dict[str, Any]]:
+        return resources.replay_events(self.checker, backend, frontend)
+
+    def want_log_broadcast(self, level: int) -> None:
+        if self.logging:
+            self.logging.want_broadcast(level)
+
+    def drop_log_broadcast(self, level: int) -> None:
+        if self.logging:
+            self.logging.drop_broadcast(level)
 
     def status(self) -> Dict[str, Any]:
         counts: Dict[str, int] = {}

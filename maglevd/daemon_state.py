@@ -1,7 +1,7 @@
 """The daemon's overall state (pure): ``ok`` unless a component says it is degraded.
 
 Each component with a ``health()`` method reports ``{"state": "ok"|"degraded", "reason": ...}``
-(the VPP side: vpp_health.py). ``/v1/status`` carries the verdict as ``state`` and the
+(the VPP side: vpp/health.py). ``/v1/status`` carries the verdict as ``state`` and the
 reasons, one per degraded component, as ``degraded``.
 """
 

@@ -120,10 +120,6 @@ class EventBus:
     def add_listener(self, callback: Callable[[Event], None]) -> None:
         self._listeners.append(callback)
 
-    def remove_listener(self, callback: Callable[[Event], None]) -> None:
-        if callback in self._listeners:
-            self._listeners.remove(callback)
-
     def subscribe(
         self, maxsize: int = 1024, accept: Optional[Filter] = None, *, probes: bool = False, logs: bool = False
     ) -> Subscription:
@@ -164,13 +160,3 @@ class EventBus:
                 continue
             subscription._offer(event)
         return event
-
-
-class RecentEvents:
-    """A small ring of recent events (for `watch events num N` replay)."""
-
-    def __init__(self, size: int = 256) -> None:
-        self.ring: Deque[Event] = deque(maxlen=size)
-
-    def __call__(self, event: Event) -> None:
-        self.ring.append(event)

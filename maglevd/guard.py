@@ -14,10 +14,9 @@ from typing import Dict, List, Mapping, Optional, Tuple
 
 from ..plugins.module_utils.config_model import Config, Frontend
 from ..plugins.module_utils.desired import member_states
+from ..plugins.module_utils.operator_actions import ACTIONS, ActionRefused
 from ..plugins.module_utils.weights import BackendState, pool_weights
-
-# The state each action moves a backend to, for the actions that can take weight away.
-ACTION_STATES = {"pause": BackendState.PAUSED, "disable": BackendState.DISABLED}
+from .control_errors import LastServingBackend
 
 
 def serving(
@@ -34,9 +33,15 @@ def serving(
 
 def emptied_by_action(config: Config, states: Mapping[str, BackendState], backend: str, action: str) -> List[str]:
     """Frontends serving now that `action` on `backend` would leave with no weight (sorted)."""
-    target = ACTION_STATES.get(action)
-    if target is None or states.get(backend) in (target, BackendState.DISABLED, BackendState.REMOVED):
-        return []  # resume/enable add weight; a refused or no-op action changes nothing
+    state, rule = states.get(backend), ACTIONS.get(action)
+    if state is None or rule is None:
+        return []
+    try:
+        target = rule.outcome(backend, state)  # the state the action leads to (operator_actions.py)
+    except ActionRefused:
+        return []  # a refused action changes nothing
+    if target is None:
+        return []  # nor does a no-op one
     after: Dict[str, BackendState] = dict(states)
     after[backend] = target
     return sorted(
@@ -65,3 +70,21 @@ def refusal_message(what: str, frontends: List[str]) -> str:
         f"{what} would leave {noun} {names} with no backend of weight above 0 (VPP would drop its new flows); "
         "add force to do it anyway (maglevc --force, ?force=1)"
     )
+
+
+def refuse_action(config: Config, states: Mapping[str, BackendState], backend: str, action: str) -> None:
+    """Raise LastServingBackend when `action` on `backend` would empty a serving frontend."""
+    dark = emptied_by_action(config, states, backend, action)
+    if dark:
+        raise LastServingBackend(refusal_message(f"{action} backend {backend}", dark), dark)
+
+
+def refuse_weight(
+    config: Config, states: Mapping[str, BackendState], frontend: str, pool: str, backend: str, weight: object
+) -> None:
+    """Raise LastServingBackend when a weight of 0 for this member would empty its serving frontend."""
+    if not isinstance(weight, int) or isinstance(weight, bool) or weight != 0:
+        return  # only 0 can take a frontend's last weight; a bad value is refused by the weight rule
+    dark = emptied_by_weight(config, states, frontend, pool, backend, weight)
+    if dark:
+        raise LastServingBackend(refusal_message(f"weight {weight} for backend {backend} in pool {pool}", dark), dark)

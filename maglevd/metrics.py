@@ -21,6 +21,8 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 from ..plugins.module_utils.weights import BackendState, FrontendState
+from .log import LOGGER
+from .tasks import cancel_and_wait
 
 if TYPE_CHECKING:
     from .checker import Checker
@@ -157,5 +159,5 @@ class LagMonitor:
 
     async def stop(self) -> None:
         if self.task is not None:
-            self.task.cancel()
-            await asyncio.gather(self.task, return_exceptions=True)
+            await cancel_and_wait([self.task], log=LOGGER)
+            self.task = None

@@ -1,13 +1,19 @@
-"""JSON views of the checker's state for the control API (and so for maglevc and Ansible)."""
+"""JSON views of the checker's state for the control API (and so for maglevc and Ansible).
+
+Read-only and synchronous: each view is one consistent snapshot. The active pool and the
+weights come from the core's one rule (plugins/module_utils/desired.py, weights.py).
+"""
 
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence
 
 from ..plugins.module_utils.config_model import HealthCheck
+from ..plugins.module_utils.desired import frontend_active_pool
 from ..plugins.module_utils.lbstate import PROTOCOLS
-from .checker import Checker, NotFound
+from .checker import Checker
+from .control_errors import NotFound
 
 PROTOCOL_NAMES = {number: name for name, number in PROTOCOLS.items()}
 
@@ -25,15 +31,11 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-def backend_frontends(checker: Checker) -> Dict[str, List[str]]:
-    result: Dict[str, List[str]] = {}
-    for frontend in checker.config.frontends.values():
-        for name in dict.fromkeys(frontend.backend_names()):
-            result.setdefault(name, []).append(frontend.name)
-    return result
-
-
-def backend_info(checker: Checker, name: str, frontends: Optional[Dict[str, List[str]]] = None) -> Dict[str, Any]:
+def backend_info(
+    checker: Checker, name: str, frontends: Optional[Mapping[str, Sequence[str]]] = None
+) -> Dict[str, Any]:
+    """One backend's view; `frontends` (backend -> the frontends that use it) defaults to the
+    checker's index of the running config (Config.frontends_by_backend)."""
     health = checker.get_health(name)
     backend = checker.config.backends.get(name)
     check: Optional[HealthCheck] = None
@@ -45,15 +47,14 @@ def backend_info(checker: Checker, name: str, frontends: Optional[Dict[str, List
         "healthcheck": backend.healthcheck if backend is not None else None,
         "type": check.type if check is not None else "static",
         "probing": health.probing and (worker := checker._worker_of(name)) is not None and worker.running(),
-        "frontends": (frontends if frontends is not None else backend_frontends(checker)).get(name, []),
+        "frontends": list((frontends if frontends is not None else checker.frontends.frontends_of).get(name, ())),
     }
     info.update(health.to_dict())
     return info
 
 
 def backends(checker: Checker) -> List[Dict[str, Any]]:
-    frontends = backend_frontends(checker)
-    return [backend_info(checker, name, frontends) for name in checker.health]
+    return [backend_info(checker, name) for name in checker.health]
 
 
 def frontend_info(checker: Checker, name: str, weights=None, states=None) -> Dict[str, Any]:
@@ -64,7 +65,7 @@ def frontend_info(checker: Checker, name: str, weights=None, states=None) -> Dic
     states = states if states is not None else checker.frontend_states()
     rows = weights.get(name, [])
     pools = []
-    active = None
+    active = frontend_active_pool(frontend, checker.states_view)
     for index, pool in enumerate(frontend.pools):
         members = []
         for row in rows:
@@ -82,12 +83,7 @@ def frontend_info(checker: Checker, name: str, weights=None, states=None) -> Dic
                     "flush": row["flush"],
                 }
             )
-        if active is None and any(m["state"] == "up" for m in members):
-            active = index
-        pools.append({"name": pool.name, "index": index, "backends": members})
-    active = active or 0
-    for pool in pools:
-        pool["active"] = pool["index"] == active
+        pools.append({"name": pool.name, "index": index, "backends": members, "active": index == active})
     attrs = frontend.attrs
     return {
         "name": frontend.name,
@@ -123,3 +119,35 @@ def healthcheck_info(checker: Checker, name: str) -> Dict[str, Any]:
 
 def healthchecks(checker: Checker) -> List[Dict[str, Any]]:
     return [healthcheck_info(checker, name) for name in checker.config.healthchecks]
+
+
+def frontend_members(checker: Checker, name: str) -> FrozenSet[str]:
+    frontend = checker.config.frontends.get(name)
+    if frontend is None:
+        raise NotFound("frontend", name)
+    return frozenset(frontend.backend_names())
+
+
+def replay_events(checker: Checker, backend: Optional[str], frontend: Optional[str]) -> Iterable[Dict[str, Any]]:
+    """Current states as from == to events, so a watcher starts from the truth."""
+    for name, state in checker.frontend_states().items():
+        if (frontend is None or name == frontend) and backend is None:
+            yield {
+                "type": "frontend-transition",
+                "replay": True,
+                "frontend": name,
+                "from": state.value,
+                "to": state.value,
+            }
+    members = set(checker.config.frontends[frontend].backend_names()) if frontend else None
+    for name, health in checker.health.items():
+        if (backend is None or name == backend) and (members is None or name in members):
+            yield {
+                "type": "backend-transition",
+                "replay": True,
+                "backend": name,
+                "address": checker.addresses.get(name),
+                "from": health.state.value,
+                "to": health.state.value,
+                "code": health.last_code,
+            }

@@ -3,7 +3,7 @@
 - fully up (counter at its maximum): `interval`;
 - fully down (counter at 0): `down-interval`;
 - anything in question (unknown, or the last results disagree with the state): `fast-interval`.
-  This is HAProxy's fastinter as Envoy reads it (anchors §2.2): fast whenever the counter is
+  This is HAProxy's fastinter as Envoy reads it (docs/maglevd.md#health-checking): fast whenever the counter is
   between the extremes, not only for the first check after a change.
 
 A worker probing one address for several backends (the same check shared by frontends, or
@@ -16,7 +16,7 @@ together once and then return to their own slots. Counting from the late start i
 them bunched, and a bunch of a thousand probes is itself the next stall (measured: p99 lag
 0.2-1.7 s at 5,000 backends/s, bench/bench_probes.py).
 
-Overload guard (healthcheck-anchors §6 scenario 13, envoy #28699, haproxy #1902): a probe that
+Overload guard (docs/maglevd.md#health-checking; envoy #28699, haproxy #1902): a probe that
 timed out while the loop was stalled may have had its answer waiting in the socket; the timer
 simply ran late. `late_timeout` tells such a result apart (it came back well after its timeout,
 counted from when the probe started); the worker retries it instead of counting a failure, at
@@ -31,8 +31,8 @@ from typing import Iterable, Optional
 
 from ..plugins.module_utils.config_model import HealthCheck
 from ..plugins.module_utils.weights import BackendState
+from .backend_health import BackendHealth
 from .probes.result import ProbeResult
-from .statemachine import BackendHealth
 
 JITTER = 0.10
 LATE_SLACK = 0.05  # seconds past the timeout that a timer may fire late on a healthy loop

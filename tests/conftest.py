@@ -2,7 +2,9 @@
 
 scripts/setup.sh links the checkout at .build/collections/ansible_collections/vpp/maglev;
 putting that folder on sys.path lets tests import the collection exactly as Ansible and
-maglevd do. Shared fixtures live in tests/fixtures/ and are registered here.
+maglevd do. Shared fixtures live in tests/fixtures/ and are registered here; helpers live in
+tests/helpers/ and are imported as ansible_collections.vpp.maglev.tests.helpers.<name>
+(no test folder needs to be on sys.path).
 """
 
 from __future__ import annotations

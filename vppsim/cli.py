@@ -9,12 +9,13 @@ from __future__ import annotations
 import ipaddress
 from typing import List
 
-from .lb import IP4_L3DSR, IP4_NAT4, IP6_NAT6, TYPE_NAMES, LbPlugin, Vip, fmt_ip46, swap16
+from .lb_tables import LbTables
+from .lb_types import IP4_L3DSR, IP4_NAT4, IP6_NAT6, TYPE_NAMES, Vip, fmt_ip46, swap16
 
 COUNTERS = ("packet from existing sessions", "first session packet", "untracked packet", "no server configured")
 
 
-def format_vip_detailed(lb: LbPlugin, index: int, vip: Vip) -> str:
+def format_vip_detailed(lb: LbTables, index: int, vip: Vip) -> str:
     lines = [
         " %s [%d] %s%s%s"
         % (
@@ -55,7 +56,7 @@ def format_vip_detailed(lb: LbPlugin, index: int, vip: Vip) -> str:
     return "\n".join(lines) + "\n"
 
 
-def format_vip(lb: LbPlugin, index: int, vip: Vip) -> str:
+def format_vip(lb: LbTables, index: int, vip: Vip) -> str:
     text = "%s %s new_size:%d #as:%d%s" % (
         TYPE_NAMES[vip.type],
         vip.prefix_text(),
@@ -68,7 +69,7 @@ def format_vip(lb: LbPlugin, index: int, vip: Vip) -> str:
     return text
 
 
-def run(lb: LbPlugin, command: str, version: str) -> str:
+def run(lb: LbTables, command: str, version: str) -> str:
     words = command.split()
     if words[:2] == ["show", "version"]:
         return "vpp v%s built by vppsim on localhost\n" % version

@@ -105,8 +105,8 @@ class Control:
         message = request.get("message")
         if not isinstance(since, int) or not isinstance(limit, int) or limit < 0:
             raise ControlError("calls.since and calls.limit must be integers >= 0")
-        rows = [c for c in self.sim.calls if c["seq"] > since and (message is None or c["message"] == message)]
-        return {"calls": rows[-limit:] if limit else [], "seq": self.sim.seq}
+        rows = [c for c in self.sim.log.entries if c["seq"] > since and (message is None or c["message"] == message)]
+        return {"calls": rows[-limit:] if limit else [], "seq": self.sim.log.seq}
 
     async def cmd_wait(self, request: Dict[str, Any]) -> Dict[str, Any]:
         timeout = request.get("timeout", 10)
@@ -116,18 +116,18 @@ class Control:
         if not isinstance(since, int):
             raise ControlError("wait.since must be a call sequence number, got %r" % (since,))
         matcher = _matcher(request.get("message"), request.get("match", {}), since)
-        for entry in self.sim.calls:
+        for entry in self.sim.log.entries:
             if matcher(entry):
                 return {"call": entry}
         future: asyncio.Future = asyncio.get_running_loop().create_future()
         waiter = (matcher, future)
-        self.sim.waiters.append(waiter)
+        self.sim.log.waiters.append(waiter)
         try:
             entry = await asyncio.wait_for(future, timeout)
         except asyncio.TimeoutError:
-            return {"ok": False, "error": "timeout: no matching call within %ss" % timeout, "seq": self.sim.seq}
+            return {"ok": False, "error": "timeout: no matching call within %ss" % timeout, "seq": self.sim.log.seq}
         finally:
-            self.sim.waiters.remove(waiter)
+            self.sim.log.waiters.remove(waiter)
         return {"call": entry}
 
     def cmd_restart(self, request: Dict[str, Any]) -> Dict[str, Any]:

@@ -1,4 +1,4 @@
-"""vppapigen's message CRC, re-implemented from the .api.json (reference §1.11).
+"""vppapigen's message CRC, re-implemented from the .api.json (docs/vpp-lb-reference.md#message-crcs).
 
 Used by the tests to prove that every CRC in our api/*.api.json is the one VPP announces,
 and by nothing at run time (the server serves the CRCs written in the JSON).

@@ -2,7 +2,7 @@
 
 Phases and their codes: connect (L4TOUT / L4CON), TLS handshake for https (L6TOUT / L6RSP),
 request and response (L7TOUT / L7RSP / L7STS / L7OK). The connection is made once, and for
-https TLS is layered on it exactly once (vpp-maglev's double-TLS bug, §7.1).
+https TLS is layered on it exactly once (docs/maglevd.md#health-checking: the double-TLS bug).
 
 Reads are bounded: without a body pattern the probe stops at the status line and headers;
 with one it reads at most `body_limit` body bytes, whatever the size, chunking or framing of

@@ -80,7 +80,7 @@ class ActionModule(ActionBase):
         """rendered / parsed: computed here; no connection is opened."""
         try:
             answer = state_input.parse(params) if state == "parsed" else state_input.render(config, params)
-        except (state_input.InputError, PlanError) as exc:
+        except (state_input.ModuleInputError, PlanError) as exc:
             result.update(failed=True, msg=str(exc))
             return result
         if not self._task.diff:

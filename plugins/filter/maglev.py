@@ -24,7 +24,7 @@ def _load(config: Any, states: Optional[Mapping[str, Any]], name: str) -> tuple:
         raise AnsibleFilterError("%s: %s" % (name, state_input.config_failure(exc, "the config")["msg"]))
     try:
         resolved = state_input.backend_states(cfg, state_input.plain(states) if states else None)
-    except state_input.InputError as exc:
+    except state_input.ModuleInputError as exc:
         raise AnsibleFilterError("%s: %s" % (name, exc))
     return cfg, resolved
 

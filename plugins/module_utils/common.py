@@ -1,8 +1,9 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, vpp.maglev engineers
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""What the vpp_lb_* modules share: argument specs, input parsing, the VPP session, and the
-result shape (changed/before/after/diff/commands/api_calls).
+"""What the modules share: how a module runs and fails (run_module, ModuleFailure), argument
+specs and option ranges, the maglevd guard, the VPP session, and the result shape
+(changed/before/after/diff/commands/api_calls). docs/modules.md describes it.
 
 Only modules import this (it uses AnsibleModule); maglevd uses vppclient directly.
 """
@@ -14,15 +15,11 @@ import io
 import os
 import time
 import traceback
-from typing import Any, Callable, Iterable, Iterator, List, Mapping, Optional
+from typing import Any, Callable, Iterable, Iterator, List, Mapping, NoReturn, Optional, Tuple, Type
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.vpp.maglev.plugins.module_utils import maglevd_client, vppclient, writer_lock
-from ansible_collections.vpp.maglev.plugins.module_utils.lbstate import (
-    MAX_WEIGHT,
-    LbState,
-    VipKey,
-)
+from ansible_collections.vpp.maglev.plugins.module_utils.lbstate import LbState, VipKey
 from ansible_collections.vpp.maglev.plugins.module_utils.module_input import (
     ModuleInputError,
     Rule,
@@ -30,7 +27,9 @@ from ansible_collections.vpp.maglev.plugins.module_utils.module_input import (
     missing_rules,
 )
 from ansible_collections.vpp.maglev.plugins.module_utils.planner import Plan, PlanError
+from ansible_collections.vpp.maglev.plugins.module_utils.rules.frontend import MAX_PORT
 from ansible_collections.vpp.maglev.plugins.module_utils.views import conf_to_dict, vip_to_dict
+from ansible_collections.vpp.maglev.plugins.module_utils.weights import MAX_WEIGHT
 
 __all__ = ["ModuleInputError"]
 
@@ -49,12 +48,12 @@ CONNECTION_RULES = {
     "lock_timeout": Rule(0, writer_lock.MAX_LOCK_TIMEOUT, hint="seconds to wait for another writer of this VPP"),
 }
 WEIGHT_RULE = Rule(0, MAX_WEIGHT)
-PORT_RULE = Rule(0, 65535, hint="0 = all ports")
+PORT_RULE = Rule(0, MAX_PORT, hint="0 = all ports")
 WAIT_RULE = Rule(0, MAX_WAIT, hint="seconds")
 
 # Options of the modules that refuse to write to VIPs a running maglevd manages.
 MAGLEVD_SPEC = {
-    "maglevd_socket": {"type": "path", "default": "/run/maglevd/maglevd.sock"},
+    "maglevd_socket": {"type": "path", "default": maglevd_client.DEFAULT_SOCKET},
     "force": {"type": "bool", "default": False},
 }
 
@@ -67,8 +66,10 @@ VIP_SPEC = {
 
 
 class ModuleFailure(Exception):
-    """Raised inside vpp_session to fail the task with ``fields`` once stdout is restored
-    (fail_json prints the result: it must not run while stdout is being captured)."""
+    """The one way a module fails: raised anywhere in a module's task, turned into fail_json
+    by run_module with ``fields`` (the message, and the partial-apply report where there is
+    one). Raised, not failed on the spot, so that fail_json never runs while vpp_session
+    captures stdout (fail_json prints the result)."""
 
     def __init__(self, msg: str, **fields: Any):
         super().__init__(msg)
@@ -81,21 +82,49 @@ def connection_spec(**extra: dict) -> dict:
     return spec
 
 
-def new_module(rules: Mapping[str, Rule], **kwargs: Any) -> AnsibleModule:
-    """AnsibleModule(**kwargs) whose parameters passed module_input's checks with ``rules``
-    (on top of CONNECTION_RULES). Every module is built here, so none skips the checks."""
+def run_module(rules: Mapping[str, Rule], task: Callable[[AnsibleModule], dict], **kwargs: Any) -> NoReturn:
+    """Run a module: build AnsibleModule(**kwargs), check its parameters against ``rules``
+    (on top of CONNECTION_RULES), then exit_json with ``task(module)``. A ModuleFailure from
+    the checks or the task becomes fail_json. Every module runs here, so none skips the
+    checks and none fails another way."""
     module = AnsibleModule(**kwargs)
-    spec = kwargs["argument_spec"]
+    try:
+        check_module_input(module, rules)
+        result = task(module)
+    except ModuleFailure as exc:
+        module.fail_json(**exc.fields)
+    module.exit_json(**result)
+
+
+def check_module_input(module: Any, rules: Mapping[str, Rule]) -> None:
+    """module_input's checks of ``module.params``; raises ModuleFailure naming the option."""
+    spec = module.argument_spec
     every = dict(CONNECTION_RULES)
     every.update(rules)
     missing = missing_rules(spec, every)
     if missing:
-        module.fail_json(msg="internal error: no allowed range declared for %s" % ", ".join(missing))
-    try:
+        raise ModuleFailure("internal error: no allowed range declared for %s" % ", ".join(missing))
+    with input_errors():
         check_params(spec, module.params, every)
-    except ModuleInputError as exc:
-        module.fail_json(msg=str(exc))
-    return module
+
+
+# What the input layers raise for a bad value: the message names the option.
+INPUT_ERRORS: Tuple[Type[Exception], ...] = (ModuleInputError, PlanError)
+
+
+@contextlib.contextmanager
+def input_errors() -> Iterator[None]:
+    """Turn an input error (INPUT_ERRORS) raised while reading the task's input, before VPP
+    or maglevd is touched, into ModuleFailure with its message; any other error into an
+    internal error with its traceback (never a bare traceback to the operator)."""
+    try:
+        yield
+    except ModuleFailure:
+        raise
+    except INPUT_ERRORS as exc:
+        raise ModuleFailure(str(exc)) from None
+    except Exception:
+        raise ModuleFailure("internal error while validating the input", exception=traceback.format_exc()) from None
 
 
 def conf_view(state: LbState) -> dict:
@@ -179,8 +208,9 @@ def refuse_if_maglevd(module: Any, keys: Iterable[VipKey]) -> None:
 
 @contextlib.contextmanager
 def vpp_session(module: Any, *, writes: bool = True) -> Iterator[vppclient.VppClient]:
-    """A connected VppClient; every failure becomes fail_json, and anything vpp_papi prints
-    to stdout (e.g. 'REPLY MISMATCH') is captured so it cannot corrupt the module's JSON.
+    """A connected VppClient; every failure is raised as ModuleFailure once stdout is
+    restored, and anything vpp_papi prints to stdout (e.g. 'REPLY MISMATCH') is captured so
+    it cannot corrupt the module's JSON.
 
     A session that ``writes`` (outside check mode) holds the VPP's writer lock from before
     the read to after the apply, so that read -> plan -> apply is one step for every other
@@ -189,7 +219,7 @@ def vpp_session(module: Any, *, writes: bool = True) -> Iterator[vppclient.VppCl
     must never delay maglevd's failover."""
     captured = io.StringIO()
     params = module.params
-    failure: Optional[dict] = None
+    failure: Optional[ModuleFailure] = None
     try:
         with contextlib.redirect_stdout(captured):
             try:
@@ -200,25 +230,27 @@ def vpp_session(module: Any, *, writes: bool = True) -> Iterator[vppclient.VppCl
                     _writer_lock(module, writes),
                 ):
                     yield vpp
-            except vppclient.MissingLibrary as exc:
-                failure = {"msg": missing_required_lib("vpp_papi"), "exception": str(exc.error)}
-            except vppclient.VppApplyError as exc:
-                failure = {"msg": str(exc)}
-                failure.update(exc.to_dict())
-            except vppclient.VppError as exc:
-                failure = {"msg": str(exc)}
-            except (PlanError, ModuleInputError) as exc:
-                failure = {"msg": str(exc)}
-            except ModuleFailure as exc:
-                failure = exc.fields
             except Exception as exc:  # a module must answer JSON, not a traceback
-                failure = {"msg": "unexpected error talking to VPP: %r" % exc, "exception": traceback.format_exc()}
+                failure = session_failure(exc)
     finally:
         printed = captured.getvalue().strip()
         if printed:
             module.warn("vpp_papi printed: %s" % printed[:2000])
     if failure is not None:
-        module.fail_json(**failure)
+        raise failure
+
+
+def session_failure(exc: Exception) -> ModuleFailure:
+    """The ModuleFailure for ``exc`` raised while talking to VPP."""
+    if isinstance(exc, ModuleFailure):
+        return exc
+    if isinstance(exc, vppclient.MissingLibrary):
+        return ModuleFailure(missing_required_lib("vpp_papi"), exception=str(exc.error))
+    if isinstance(exc, vppclient.VppApplyError):
+        return ModuleFailure(str(exc), **exc.to_dict())
+    if isinstance(exc, (vppclient.VppError,) + INPUT_ERRORS):
+        return ModuleFailure(str(exc))
+    return ModuleFailure("unexpected error talking to VPP: %r" % exc, exception=traceback.format_exc())
 
 
 def _writer_lock(module: Any, writes: bool) -> Any:
@@ -226,16 +258,6 @@ def _writer_lock(module: Any, writes: bool) -> Any:
         return contextlib.nullcontext()
     owner = str(getattr(module, "_name", "") or "ansible").rsplit(".", 1)[-1]
     return writer_lock.hold(module.params["api_socket"], module.params["lock_timeout"], owner=owner)
-
-
-def fail_on_input_errors(module: Any, function: Any, *args: Any, **kwargs: Any) -> Any:
-    """Call ``function``; a ModuleInputError/PlanError becomes fail_json (before VPP is touched)."""
-    try:
-        return function(*args, **kwargs)
-    except (ModuleInputError, PlanError) as exc:
-        module.fail_json(msg=str(exc))
-    except Exception:  # never a bare traceback to the operator
-        module.fail_json(msg="internal error while validating the input", exception=traceback.format_exc())
 
 
 def run_plan(

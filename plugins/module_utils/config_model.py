@@ -15,8 +15,6 @@ from typing import Dict, List, Optional, Tuple
 
 from .lbstate import IPAddress, IPNetwork, LbConf, VipAttrs, VipKey
 
-HEALTHCHECK_TYPES = ("icmp", "tcp", "http", "https", "static")
-
 
 @dataclass(frozen=True)
 class HttpParams:

@@ -15,32 +15,30 @@ import ipaddress
 from dataclasses import dataclass, field
 from typing import Dict, FrozenSet, Optional, Union
 
+# What a VIP may be (protocols, encaps, table lengths) is a rule of the VIP: defined once in
+# rules/frontend.py and re-exported here for the value types' users (docs/design.md).
+from .rules.frontend import (
+    DEFAULT_TABLE_LENGTH,
+    ENCAP_FAMILY,
+    ENCAPS,
+    MAX_TABLE_LENGTH,
+    PROTOCOLS,
+    SRV_TYPES,
+    VIP_FAMILY_ENCAPS,
+)
+from .rules.values import is_power_of_two
+
 IPAddress = Union[ipaddress.IPv4Address, ipaddress.IPv6Address]
 IPNetwork = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
-
-# IANA protocol numbers as VPP's lb plugin stores them; 255 means "any" (all-port VIPs).
-PROTOCOLS = {"tcp": 6, "udp": 17, "any": 255}
 PROTOCOL_NAMES = {number: name for name, number in PROTOCOLS.items()}
-
-# The position in this tuple is the value of VPP's vl_api_lb_encap_type_t.
-ENCAPS = ("gre4", "gre6", "l3dsr", "nat4", "nat6")
-ENCAP_FAMILY = {"gre4": 4, "gre6": 6, "l3dsr": 4, "nat4": 4, "nat6": 6}
-# Encaps a VIP of each family accepts (VPP silently coerces or rejects the others).
-VIP_FAMILY_ENCAPS = {4: ("gre4", "gre6", "l3dsr", "nat4"), 6: ("gre4", "gre6", "nat6")}
-SRV_TYPES = ("clusterip", "nodeport")
-
-DEFAULT_TABLE_LENGTH = 1024
-# The one limit of a VIP's new-flow table length, for maglev.yaml and vpp_lb_frontend alike.
-# lb_vip_details reports the length as a u16, so 65536 reads back as 0 - unambiguous, as 0 is
-# no valid length - while any larger power of two would read as 0 too and could not be told
-# apart (VPP master's CLI shows the exact value, but it is not always readable).
-MAX_TABLE_LENGTH = 65536
-MAX_WEIGHT = 100
-
-
-def is_power_of_two(value: int) -> bool:
-    """What VPP wants for table sizes; unlike VPP's own is_pow2, 0 is not one (it would crash VPP)."""
-    return value > 0 and value & (value - 1) == 0
+__all__ = [
+    "ENCAPS",
+    "ENCAP_FAMILY",
+    "MAX_TABLE_LENGTH",
+    "SRV_TYPES",
+    "VIP_FAMILY_ENCAPS",
+    "is_power_of_two",
+]
 
 
 def ip_sort_key(address: IPAddress) -> tuple:

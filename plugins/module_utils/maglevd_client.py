@@ -7,7 +7,7 @@ Used by maglevc, the maglev_backend module and vpp_lb_state (health read from ma
 runs on target hosts: no aiohttp, no requests. Unix socket by default; TCP with a bearer token
 when `server` is given.
 
-    client = MaglevdClient()                                   # /run/maglevd/maglevd.sock or $MAGLEV_SOCKET
+    client = MaglevdClient()                                   # $MAGLEV_SOCKET, else DEFAULT_SOCKET
     client = MaglevdClient(server="10.0.0.1:9090", token="...")
     client.backends(); client.backend("web1"); client.pause("web1")
     client.set_weight("web", "primary", "web1", 50)
@@ -28,8 +28,12 @@ import socket
 from typing import Any, Dict, Iterator, List, Optional
 from urllib.parse import quote, urlencode
 
+from .operator_actions import ACTIONS as OPERATOR_ACTIONS
+
+# The one default of maglevd's control socket: maglevd, maglevc and the modules' argument
+# specs use it; the modules' docs repeat it (a unit test keeps them equal).
 DEFAULT_SOCKET = "/run/maglevd/maglevd.sock"
-ACTIONS = ("pause", "resume", "enable", "disable")
+ACTIONS = tuple(OPERATOR_ACTIONS)  # the verbs of POST /v1/backends/<name>/<action>
 
 
 class MaglevdError(Exception):

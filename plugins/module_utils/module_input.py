@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, vpp.maglev engineers
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The one validation layer every module's parameters pass through (common.new_module),
+"""The one validation layer every module's parameters pass through (common.run_module),
 after AnsibleModule's type conversion and before anything is contacted.
 
 Walking the argument spec, it applies to every option of its type:
@@ -25,13 +25,21 @@ from __future__ import annotations
 import math
 import unicodedata
 from dataclasses import dataclass
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, Dict, Iterable, List, Mapping, Optional
 
 from ansible_collections.vpp.maglev.plugins.module_utils import quoting
+from ansible_collections.vpp.maglev.plugins.module_utils.rules.issue import Issue
 
 
 class ModuleInputError(ValueError):
     """Bad module input; the message names the option and what is allowed."""
+
+
+def fail_on_issues(issues: Iterable[Issue], option: Optional[str] = None) -> None:
+    """Raise ModuleInputError for the first issue a rule (rules/*.py) found, named by the
+    option (default: the issue's field, which is the option name for the modules' options)."""
+    for issue in issues:
+        raise ModuleInputError("%s: %s" % (option or issue.field, issue.message))
 
 
 MAX_STR_LENGTH = 1024  # an address, a name, a token: far above any real one

@@ -317,64 +317,88 @@ def plan(
 ) -> Plan:
     if state not in STATES:
         raise PlanError("state must be one of %s, got %r" % (", ".join(STATES), state))
-    protected = set(protected)
-    force_flush = set(force_flush)
-    conf_ops: List[Op] = []
-    early: List[Op] = []
-    body: List[Op] = []
-    late: List[Op] = []
     recreated: Dict[VipKey, List[str]] = {}
-
     if state == "deleted":
-        targets = desired.vips if desired.vips else [key for key in current.vips if key not in protected]
-        for key in sorted(targets, key=VipKey.sort_key):
-            if key in current.vips:
-                late += _delete_vip_ops(current.vips[key], flush_removed, "deleted")
+        ops = _deleted_ops(current, desired, set(protected), flush_removed)
     else:
-        if not desired.conf.is_empty():
-            want_conf = desired.conf.merged_over(current.conf)
-            if want_conf != current.conf:
-                conf_ops.append(Op("conf", conf=want_conf))
-        prune = state in ("replaced", "overridden")
-        new_keys = []
-        current_vips = current.vips
-        # Fast path first: most VIPs match, and sorting only the rest keeps a no-op run cheap.
-        differing = []
-        for key, want in desired.vips.items():
-            have = current_vips.get(key)
-            if have is None:
-                new_keys.append(key)
-            elif (
-                have.attrs == want.attrs
-                and not force_flush
-                and (have.ases == want.ases or (not prune and _merged_matches(have.ases, want.ases)))
-            ):
-                continue
-            differing.append(key)
-        for key in sorted(differing, key=VipKey.sort_key):
-            have = current_vips.get(key)
-            vip_early, ops, reasons = _vip_ops(have, desired.vips[key], prune, force_flush, flush_removed)
-            early += vip_early
-            body += ops
-            if reasons:
-                recreated[key] = reasons
-        if state == "overridden":
-            stale = [key for key in current.vips if key not in desired.vips and key not in protected]
-            for key in sorted(stale, key=VipKey.sort_key):
-                ops = _delete_vip_ops(current.vips[key], flush_removed, "not in the desired state")
-                if any(_collides(key, new) for new in new_keys):
-                    early += ops
-                else:
-                    late += ops
-
-        _guard_collisions(current, new_keys, {op.vip for op in early if op.kind == "vip_del"})
-
-    ops = conf_ops + early + body + late
+        ops, recreated = _converge_ops(current, desired, state, set(protected), set(force_flush), flush_removed)
     after = apply_ops(current, ops) if ops else current
     result = Plan(ops, current, after, recreated)
     if not allow_empty:
         _guard_empty(result)
     return result
+
+
+def _deleted_ops(current: LbState, desired: LbState, protected: Set[VipKey], flush_removed: bool) -> List[Op]:
+    """state deleted: the desired VIPs, or every unprotected VIP when none is named."""
+    targets = desired.vips if desired.vips else [key for key in current.vips if key not in protected]
+    ops: List[Op] = []
+    for key in sorted(targets, key=VipKey.sort_key):
+        if key in current.vips:
+            ops += _delete_vip_ops(current.vips[key], flush_removed, "deleted")
+    return ops
+
+
+def _converge_ops(
+    current: LbState,
+    desired: LbState,
+    state: str,
+    protected: Set[VipKey],
+    force_flush: Set[Tuple[VipKey, IPAddress]],
+    flush_removed: bool,
+) -> Tuple[List[Op], Dict[VipKey, List[str]]]:
+    """merged/replaced/overridden: the ops in the order VPP needs - conf, then the deletes
+    that must come first (recreated VIPs, colliding stale ones), then the VIPs' changes, then
+    the other deletes - and each recreated VIP's reasons."""
+    conf_ops: List[Op] = []
+    if not desired.conf.is_empty():
+        want_conf = desired.conf.merged_over(current.conf)
+        if want_conf != current.conf:
+            conf_ops.append(Op("conf", conf=want_conf))
+    prune = state in ("replaced", "overridden")
+    differing, new_keys = _differing(current, desired, prune, force_flush)
+    early: List[Op] = []
+    body: List[Op] = []
+    recreated: Dict[VipKey, List[str]] = {}
+    for key in sorted(differing, key=VipKey.sort_key):
+        vip_early, ops, reasons = _vip_ops(current.vips.get(key), desired.vips[key], prune, force_flush, flush_removed)
+        early += vip_early
+        body += ops
+        if reasons:
+            recreated[key] = reasons
+    late: List[Op] = []
+    if state == "overridden":
+        stale = [key for key in current.vips if key not in desired.vips and key not in protected]
+        for key in sorted(stale, key=VipKey.sort_key):
+            ops = _delete_vip_ops(current.vips[key], flush_removed, "not in the desired state")
+            if any(_collides(key, new) for new in new_keys):
+                early += ops
+            else:
+                late += ops
+    _guard_collisions(current, new_keys, {op.vip for op in early if op.kind == "vip_del"})
+    return conf_ops + early + body + late, recreated
+
+
+def _differing(
+    current: LbState, desired: LbState, prune: bool, force_flush: Set[Tuple[VipKey, IPAddress]]
+) -> Tuple[List[VipKey], List[VipKey]]:
+    """(desired VIPs that need ops, the new ones among them). Fast path: most VIPs match, and
+    sorting only the rest keeps a no-op run cheap."""
+    current_vips = current.vips
+    new_keys: List[VipKey] = []
+    differing: List[VipKey] = []
+    for key, want in desired.vips.items():
+        have = current_vips.get(key)
+        if have is None:
+            new_keys.append(key)
+        elif (
+            have.attrs == want.attrs
+            and not force_flush
+            and (have.ases == want.ases or (not prune and _merged_matches(have.ases, want.ases)))
+        ):
+            continue
+        differing.append(key)
+    return differing, new_keys
 
 
 def _guard_collisions(current: LbState, new_keys: List[VipKey], deleted_first: Set[VipKey]) -> None:

@@ -39,6 +39,7 @@ from ansible_collections.vpp.maglev.plugins.module_utils.lbstate import (
     VipAttrs,
     VipKey,
 )
+from ansible_collections.vpp.maglev.plugins.module_utils.weights import MAX_WEIGHT
 
 # Internal VIP type (family-encap) -> the API's encap name.
 VIP_TYPES = {
@@ -71,63 +72,76 @@ def parse_show_lb_vips(text: str) -> List[dict]:
             continue
         header = _HEADER.match(line)
         if header:
-            vip_type, index, prefix, rest = header.groups()
-            flags = rest.split()
-            try:
-                network = ipaddress.ip_network(prefix, strict=False)
-            except ValueError:
-                raise ValueError("show lb vips: bad VIP prefix %r in line %r" % (prefix, line.strip()))
-            current = {
-                "index": int(index),
-                "type": vip_type,
-                "encap": VIP_TYPES.get(vip_type, "gre6"),
-                "prefix": str(network),
-                "protocol": 255,
-                "port": 0,
-                "src_ip_sticky": "src_ip_sticky" in flags,
-                "removed": "removed" in flags,
-                "new_flows_table_length": None,
-                "dscp": 0,
-                "srv_type": "clusterip",
-                "target_port": 0,
-                "ases": [],
-            }
+            current = _vip_record(header, line)
             records.append(current)
-            continue
-        if current is None:
-            continue
-        as_line = _AS.match(line)
-        if as_line:
-            address, count, rest = as_line.groups()
-            try:
-                parsed_address = ipaddress.ip_address(address)
-            except ValueError:
-                continue
-            flows = _FLOWS.search(rest)
-            weight = _WEIGHT.search(rest)
-            current["ases"].append(
-                {
-                    "address": str(parsed_address),
-                    "buckets": int(count),
-                    "flows": int(flows.group(1)) if flows else None,
-                    "weight": int(weight.group(1)) if weight else None,
-                    "used": not rest.rstrip().endswith("removed"),
-                }
-            )
-            continue
-        match = _NEW_SIZE.search(line)
-        if match:
-            current["new_flows_table_length"] = int(match.group(1))
-        match = _PROTO_PORT.search(line)
-        if match:
-            current["protocol"], current["port"] = int(match.group(1)), int(match.group(2))
-        match = _DSCP.search(line)
-        if match:
-            current["dscp"] = int(match.group(1))
-        match = _NAT.search(line)
-        if match:
-            current["srv_type"], current["target_port"] = match.group(1), int(match.group(2))
+        elif current is not None:
+            as_line = _AS.match(line)
+            if as_line:
+                row = _as_row(as_line)
+                if row is not None:
+                    current["ases"].append(row)
+            else:
+                _read_detail(current, line)
     return records
+
+
+def _vip_record(header: re.Match[str], line: str) -> dict:
+    """A VIP section's record from its header line (details and ASes filled in later)."""
+    vip_type, index, prefix, rest = header.groups()
+    flags = rest.split()
+    try:
+        network = ipaddress.ip_network(prefix, strict=False)
+    except ValueError:
+        raise ValueError("show lb vips: bad VIP prefix %r in line %r" % (prefix, line.strip()))
+    return {
+        "index": int(index),
+        "type": vip_type,
+        "encap": VIP_TYPES.get(vip_type, "gre6"),
+        "prefix": str(network),
+        "protocol": 255,
+        "port": 0,
+        "src_ip_sticky": "src_ip_sticky" in flags,
+        "removed": "removed" in flags,
+        "new_flows_table_length": None,
+        "dscp": 0,
+        "srv_type": "clusterip",
+        "target_port": 0,
+        "ases": [],
+    }
+
+
+def _as_row(as_line: re.Match[str]) -> Optional[dict]:
+    """An AS line as a row; None when its address is not one (the line is ignored)."""
+    address, count, rest = as_line.groups()
+    try:
+        parsed_address = ipaddress.ip_address(address)
+    except ValueError:
+        return None
+    flows = _FLOWS.search(rest)
+    weight = _WEIGHT.search(rest)
+    return {
+        "address": str(parsed_address),
+        "buckets": int(count),
+        "flows": int(flows.group(1)) if flows else None,
+        "weight": int(weight.group(1)) if weight else None,
+        "used": not rest.rstrip().endswith("removed"),
+    }
+
+
+def _read_detail(record: dict, line: str) -> None:
+    """The detail lines of a VIP section (new_size, protocol/port, dscp, NAT type)."""
+    match = _NEW_SIZE.search(line)
+    if match:
+        record["new_flows_table_length"] = int(match.group(1))
+    match = _PROTO_PORT.search(line)
+    if match:
+        record["protocol"], record["port"] = int(match.group(1)), int(match.group(2))
+    match = _DSCP.search(line)
+    if match:
+        record["dscp"] = int(match.group(1))
+    match = _NAT.search(line)
+    if match:
+        record["srv_type"], record["target_port"] = match.group(1), int(match.group(2))
 
 
 def parse_show_lb(text: str) -> LbConf:
@@ -155,7 +169,7 @@ def parse_show_lb(text: str) -> LbConf:
 
 def records_to_state(records: List[dict], conf: Optional[LbConf] = None) -> LbState:
     """An LbState from parse_show_lb_vips records: removed VIPs and ASes are skipped. AS
-    weights are taken from ``weight:N`` when printed, else 100 for a used AS."""
+    weights are taken from ``weight:N`` when printed, else MAX_WEIGHT (full) for a used AS."""
     vips: Dict[VipKey, Vip] = {}
     for record in records:
         if record["removed"]:
@@ -170,7 +184,7 @@ def records_to_state(records: List[dict], conf: Optional[LbConf] = None) -> LbSt
             src_ip_sticky=record["src_ip_sticky"],
         ).normalised()
         ases = {
-            ipaddress.ip_address(row["address"]): (100 if row["weight"] is None else row["weight"])
+            ipaddress.ip_address(row["address"]): (MAX_WEIGHT if row["weight"] is None else row["weight"])
             for row in record["ases"]
             if row["used"]
         }

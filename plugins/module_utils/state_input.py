@@ -20,18 +20,21 @@ from .config_model import Config
 from .desired import assumed_states, desired_state
 from .disruption import plan_disruption
 from .lbstate import PROTOCOLS, LbState, VipKey
-from .planner import PlanError
-from .planner import plan as make_plan
+from .maglevd_client import DEFAULT_SOCKET
+from .module_input import ModuleInputError, fail_on_issues
+from .planner import STATES as WRITE_STATES
+from .planner import PlanError, plan
+from .rules.frontend import check_port, check_protocol_port
 from .showparse import parse_show_lb_vips, records_to_state
 from .views import state_to_config, state_to_dict
 from .weights import BackendState
 
-STATES = ("merged", "replaced", "overridden", "deleted", "gathered", "rendered", "parsed")
-WRITE_STATES = ("merged", "replaced", "overridden", "deleted")
+# The planner's states (merged, replaced, overridden, deleted) and the read-only ones.
+STATES = WRITE_STATES + ("gathered", "rendered", "parsed")
 OFFLINE_STATES = ("rendered", "parsed")
 HEALTH_CHOICES = ("assume_up", "maglevd")
 RESULT_DETAILS = ("full", "changes")
-BACKEND_STATES = tuple(state.value for state in BackendState)
+HEALTH_STATE_NAMES = tuple(state.value for state in BackendState)  # maglevd's health states, for `states:`
 
 # The module's options (the connection options come from common.CONNECTION_SPEC). The action
 # plugin validates the same spec on the controller; the module receives `config`, never `src`.
@@ -41,7 +44,7 @@ STATE_SPEC: Dict[str, dict] = {
     "state": {"type": "str", "default": "merged", "choices": list(STATES)},
     "health": {"type": "str", "default": "assume_up", "choices": list(HEALTH_CHOICES)},
     "states": {"type": "dict"},
-    "maglevd_socket": {"type": "path", "default": "/run/maglevd/maglevd.sock"},
+    "maglevd_socket": {"type": "path", "default": DEFAULT_SOCKET},
     "protected": {"type": "list", "elements": "raw", "default": []},
     "flush": {"type": "bool", "default": False},
     "allow_empty": {"type": "bool", "default": False},
@@ -59,10 +62,6 @@ REQUIRED_IF = [
     ["state", "rendered", ["config", "src"], True],
     ["state", "parsed", ["running_config"]],
 ]
-
-
-class InputError(ValueError):
-    """Bad input; the message names the option and what is allowed."""
 
 
 def config_failure(exc: Exception, what: str) -> dict:
@@ -135,9 +134,9 @@ def backend_states(
         try:
             states[name] = BackendState(str(value).lower())
         except ValueError:
-            errors.append("states.%s: %r is not a backend state (%s)" % (name, value, ", ".join(BACKEND_STATES)))
+            errors.append("states.%s: %r is not a backend state (%s)" % (name, value, ", ".join(HEALTH_STATE_NAMES)))
     if errors:
-        raise InputError("; ".join(errors))
+        raise ModuleInputError("; ".join(errors))
     return states
 
 
@@ -172,41 +171,44 @@ def _pattern(entry: Any, where: str) -> VipPattern:
     if isinstance(entry, Mapping):
         unknown = sorted(set(entry) - {"vip", "protocol", "port"})
         if unknown or "vip" not in entry:
-            raise InputError("%s: expected %s, got keys %s" % (where, PROTECTED_HELP, ", ".join(sorted(entry))))
+            raise ModuleInputError("%s: expected %s, got keys %s" % (where, PROTECTED_HELP, ", ".join(sorted(entry))))
         text = str(entry["vip"])
         if entry.get("protocol") is not None:
             protocol = PROTOCOLS.get(str(entry["protocol"]))
             if protocol is None:
-                raise InputError("%s.protocol: %r is not one of tcp, udp, any" % (where, entry["protocol"]))
+                raise ModuleInputError("%s.protocol: %r is not one of tcp, udp, any" % (where, entry["protocol"]))
         if entry.get("port") is not None:
-            try:
-                port = int(entry["port"])
-            except (TypeError, ValueError):
-                port = -1
-            if not 0 <= port <= 65535:
-                raise InputError("%s.port: %r is not a port 0..65535" % (where, entry["port"]))
+            port = entry["port"]
+            if isinstance(port, str) and port.strip().isdigit():
+                port = int(port)  # as the text form '<prefix> udp:53' writes it
+            fail_on_issues(check_port(port), where + ".port")
     elif isinstance(entry, str):
         parts = entry.split()
         if not 1 <= len(parts) <= 2:
-            raise InputError("%s: %r is not %s" % (where, entry, PROTECTED_HELP))
+            raise ModuleInputError("%s: %r is not %s" % (where, entry, PROTECTED_HELP))
         text = parts[0]
         if len(parts) == 2:
             if parts[1] == "all-ports":
                 protocol, port = 255, 0
             else:
                 name, _sep, number = parts[1].partition(":")
-                if name not in ("tcp", "udp") or not number.isdigit() or not 0 < int(number) <= 65535:
-                    raise InputError("%s: %r is not %s" % (where, entry, PROTECTED_HELP))
+                if name not in ("tcp", "udp") or not number.isdigit() or _port_issues(name, int(number)):
+                    raise ModuleInputError("%s: %r is not %s" % (where, entry, PROTECTED_HELP))
                 protocol, port = PROTOCOLS[name], int(number)
     else:
-        raise InputError("%s: %r is not %s" % (where, entry, PROTECTED_HELP))
+        raise ModuleInputError("%s: %r is not %s" % (where, entry, PROTECTED_HELP))
     try:
         prefix = ipaddress.ip_network(text, strict=False)
     except ValueError:
-        raise InputError("%s: %r is not an IPv4/IPv6 address or prefix" % (where, text))
+        raise ModuleInputError("%s: %r is not an IPv4/IPv6 address or prefix" % (where, text))
     if port == 0:
         protocol = 255
     return VipPattern(prefix, protocol, port)
+
+
+def _port_issues(protocol: str, port: int) -> list:
+    """The VIP rules of a pattern's protocol:port (a port of tcp/udp is 1..65535)."""
+    return check_port(port) + check_protocol_port(protocol, port)
 
 
 def parse_protected(entries: Optional[Iterable[Any]]) -> List[VipPattern]:
@@ -238,7 +240,7 @@ def running_state(params: Mapping[str, Any]) -> LbState:
         try:
             return desired_state(parse_config(params["running_state"]))
         except config_mod.ConfigError as exc:
-            raise InputError(config_failure(exc, "running_state")["msg"])
+            raise ModuleInputError(config_failure(exc, "running_state")["msg"])
     if params.get("running_config"):
         return running_config_state(params["running_config"])
     return LbState()
@@ -251,9 +253,9 @@ def running_config_state(text: str) -> LbState:
     try:
         records = parse_show_lb_vips(text)
     except ValueError as exc:
-        raise InputError("running_config: %s" % exc)
+        raise ModuleInputError("running_config: %s" % exc)
     if not records and text.strip():
-        raise InputError(
+        raise ModuleInputError(
             "running_config: no VIP found in the text; expected the output of 'show lb vips verbose' "
             "(each VIP starts with a line like 'ip4-gre4 [0] 192.0.2.1/32'; plain 'show lb vips' is not enough)"
         )
@@ -312,10 +314,10 @@ def render(config: Config, params: Mapping[str, Any]) -> dict:
     """state=rendered: the vppctl lines and API calls of the config, offline.
 
     Planned with `render_state` semantics against running_state()/running_config, so it is
-    also a dry run of a change against a saved `gathered` output. Raises InputError/PlanError."""
+    also a dry run of a change against a saved `gathered` output. Raises ModuleInputError/PlanError."""
     current = running_state(params)
     desired = desired_for(config, params)
-    the_plan = make_plan(
+    the_plan = plan(
         current,
         desired,
         params.get("render_state") or "replaced",
@@ -336,7 +338,7 @@ def parse(params: Mapping[str, Any]) -> dict:
     """state=parsed: `show lb vips verbose` text -> the maglev.yaml structure, offline."""
     text = params.get("running_config")
     if not text:
-        raise InputError("running_config: the text of 'show lb vips verbose' is required for state parsed")
+        raise ModuleInputError("running_config: the text of 'show lb vips verbose' is required for state parsed")
     return {"changed": False, "parsed": state_to_config(running_config_state(text))}
 
 

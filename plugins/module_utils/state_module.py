@@ -19,14 +19,16 @@ from .common import (
     CONNECTION_SPEC,
     ModuleFailure,
     ModuleInputError,
+    input_errors,
     refuse_assume_up_if_maglevd,
     run_plan,
     vpp_session,
 )
-from .config import ConfigError
+from .config_errors import ConfigError
+from .config_model import Config
 from .disruption import plan_disruption
-from .planner import PlanError
-from .planner import plan as make_plan
+from .lbstate import LbState
+from .planner import plan
 
 
 def argument_spec() -> dict:
@@ -56,52 +58,44 @@ def maglevd_states(params: Dict[str, Any]) -> Dict[str, str]:
 
 
 def run(module: Any) -> dict:
-    """The whole task; returns the result or calls fail_json."""
+    """The whole task; returns the result or raises ModuleFailure."""
     params = module.params
     state = params["state"]
     if params.get("src"):
-        module.fail_json(
-            msg="src is read on the controller by the vpp.maglev.vpp_lb_state action plugin; "
+        raise ModuleFailure(
+            "src is read on the controller by the vpp.maglev.vpp_lb_state action plugin; "
             "the module itself takes config (a maglev.yaml structure)"
         )
-    config = None
-    if params.get("config") is not None:
-        try:
-            config = state_input.parse_config(params["config"])
-        except ConfigError as exc:
-            module.fail_json(**state_input.config_failure(exc, "config"))
-    try:
+    config = _config(params)
+    with input_errors():
         if state in state_input.OFFLINE_STATES:
             return state_input.parse(params) if state == "parsed" else state_input.render(config, params)
         patterns = state_input.parse_protected(params.get("protected"))
         base = None
         if config is not None and params["health"] == "maglevd" and state != "gathered":
-            base = _maglevd_or_fail(module, params)
+            base = maglevd_states(params)
         desired = state_input.desired_for(config, params, base)
-    except (state_input.InputError, PlanError) as exc:
-        module.fail_json(msg=str(exc))
 
-    result: dict = {}
     with vpp_session(module, writes=state != "gathered") as vpp:
         current = vpp.read_state()
         if state == "gathered":
-            result = state_input.gathered(current)
-        else:
-            result = _converge(module, vpp, current, desired, patterns)
-    return result
+            return state_input.gathered(current)
+        return _converge(module, vpp, current, desired, patterns)
 
 
-def _maglevd_or_fail(module: Any, params: dict) -> Optional[Dict[str, str]]:
+def _config(params: Dict[str, Any]) -> Optional[Config]:
+    """The ``config`` option as a Config (None when not given)."""
+    if params.get("config") is None:
+        return None
     try:
-        return maglevd_states(params)
-    except ModuleFailure as exc:
-        module.fail_json(**exc.fields)
-    return None
+        return state_input.parse_config(params["config"])
+    except ConfigError as exc:
+        raise ModuleFailure(**state_input.config_failure(exc, "config")) from None
 
 
-def _converge(module: Any, vpp: Any, current: Any, desired: Any, patterns: list) -> dict:
+def _converge(module: Any, vpp: Any, current: LbState, desired: LbState, patterns: list) -> dict:
     params = module.params
-    the_plan = make_plan(
+    the_plan = plan(
         current,
         desired,
         params["state"],

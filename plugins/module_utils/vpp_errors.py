@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable, List, Optional
 
-# VNET_API_ERROR_* codes the lb handlers return (reference §1.6).
+# VNET_API_ERROR_* codes the lb handlers return (docs/vpp-lb-reference.md, "Error codes").
 VPP_ERRORS = {
     -1: "UNSPECIFIED",
     -2: "INVALID_SW_IF_INDEX",

@@ -1,8 +1,9 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, vpp.maglev engineers
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Module arguments -> the desired LbState handed to the planner (vpp_lb_frontend,
-vpp_lb_backend). Pure: no I/O and no Ansible imports, so it is unit-tested directly.
+"""Module arguments -> the desired LbState handed to the planner (vpp_lb_conf,
+vpp_lb_frontend, vpp_lb_backend), checked by the rules of rules/*.py. Pure: no I/O and no
+Ansible imports, so it is unit-tested directly.
 
 Validation happens in two steps, both before anything is sent to VPP: ``*_request`` checks
 what can be checked from the arguments alone; ``*_want`` checks what needs VPP's current
@@ -13,27 +14,26 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Tuple
 
-from .lbstate import (
-    DEFAULT_TABLE_LENGTH,
-    ENCAP_FAMILY,
-    MAX_TABLE_LENGTH,
-    MAX_WEIGHT,
-    PROTOCOLS,
-    VIP_FAMILY_ENCAPS,
-    LbConf,
-    LbState,
-    Vip,
-    VipAttrs,
-    VipKey,
-    is_power_of_two,
-)
-from .module_input import ModuleInputError, quote
-
-NAT_ENCAPS = ("nat4", "nat6")
+from .lbstate import LbConf, LbState, Vip, VipAttrs, VipKey
+from .module_input import ModuleInputError, fail_on_issues, quote
+from .rules import frontend as vip_rules
+from .rules.backend import check_backend_family
+from .rules.frontend import DEFAULT_TABLE_LENGTH, NAT_ENCAPS, PROTOCOLS, VIP_FAMILY_ENCAPS
+from .rules.lb_conf import check_flow_timeout, check_sticky_buckets, read_src_address
+from .rules.pool import DEFAULT_WEIGHT
+from .rules.pool import check_weight as weight_issues
 
 __all__ = ["ModuleInputError"]
+
+# The rules each VIP attribute option is checked by (rules/frontend.py), before any VPP I/O.
+ATTR_RULES = {
+    "dscp": vip_rules.check_dscp,
+    "type": vip_rules.check_srv_type,
+    "target_port": vip_rules.check_target_port,
+    "new_flows_table_length": vip_rules.check_table_length,
+}
 
 
 def parse_vip(params: dict, *, protocol_optional: bool = False) -> Tuple[Any, Optional[int], Optional[int]]:
@@ -51,19 +51,17 @@ def parse_vip(params: dict, *, protocol_optional: bool = False) -> Tuple[Any, Op
             raise ModuleInputError("vip: %s has host bits set; did you mean %s?" % (text, masked))
         raise ModuleInputError("vip: %s is not an IPv4/IPv6 address or prefix (e.g. 192.0.2.1/32)" % quote(text))
     protocol, port = params.get("protocol"), params.get("port")
-    if port is not None and not 0 <= port <= 65535:
-        raise ModuleInputError("port: %d is out of range 0..65535 (0 = all ports)" % port)
+    if port is not None:
+        fail_on_issues(vip_rules.check_port(port))
     if protocol_optional and protocol is None and port is None:
         return network, None, None
     port = port or 0
-    if port == 0:
-        if protocol not in (None, "any"):
-            raise ModuleInputError(
-                "protocol: %s needs a port; port 0 means all ports of every protocol (protocol any)" % protocol
-            )
-        return network, PROTOCOLS["any"], 0
-    if protocol in (None, "any"):
-        raise ModuleInputError("protocol: a per-port VIP (port %d) needs protocol tcp or udp" % port)
+    if protocol is None:
+        # Unlike maglev.yaml, a task does not default a per-port VIP to tcp: it names one VIP.
+        if port:
+            raise ModuleInputError("protocol: a per-port VIP (port %d) needs protocol tcp or udp" % port)
+        protocol = "any"
+    fail_on_issues(vip_rules.check_protocol_port(protocol, port))
     return network, PROTOCOLS[protocol], port
 
 
@@ -74,21 +72,37 @@ def parse_address(value: Any, name: str) -> Any:
         raise ModuleInputError("%s: %s is not an IPv4 or IPv6 address" % (name, quote(value)))
 
 
-def check_weight(value: int, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ModuleInputError("%s: %s is not an integer; allowed: 0..%d" % (name, quote(value), MAX_WEIGHT))
-    if not 0 <= value <= MAX_WEIGHT:
-        raise ModuleInputError("%s: %d is out of range 0..%d" % (name, value, MAX_WEIGHT))
+def check_weight(value: Any, name: str) -> int:
+    """A backend's weight (rules/pool.py), named ``name`` in the message."""
+    fail_on_issues(weight_issues(value, name))
     return value
 
 
 def _check_family(address: Any, encap: str, where: str) -> None:
-    if ENCAP_FAMILY[encap] != address.version:
+    for issue in check_backend_family(address, encap):
         raise ModuleInputError(
-            "%s: address family mismatch: %s is IPv%d but encap %s carries IPv%d backends (VPP checks the "
-            "backend family against the encap, not the VIP)"
-            % (where, address, address.version, encap, ENCAP_FAMILY[encap])
+            "%s: address family mismatch: %s (VPP checks the backend family against the encap, not the VIP)"
+            % (where, issue.message)
         )
+
+
+# --- vpp_lb_conf -------------------------------------------------------------------------
+
+
+def conf_request(params: Mapping[str, Any]) -> LbConf:
+    """vpp_lb_conf's desired conf, by the rules of rules/lb_conf.py; None = keep."""
+    addresses = []
+    for family in (4, 6):
+        value = params.get("ip%d_src_address" % family)
+        address, issues = (None, []) if value is None else read_src_address(value, family)
+        fail_on_issues(issues, "ip%d_src_address" % family)
+        addresses.append(address)
+    buckets, timeout = params.get("sticky_buckets_per_core"), params.get("flow_timeout")
+    if buckets is not None:
+        fail_on_issues(check_sticky_buckets(buckets))
+    if timeout is not None:
+        fail_on_issues(check_flow_timeout(timeout))
+    return LbConf(addresses[0], addresses[1], buckets, timeout)
 
 
 # --- vpp_lb_frontend ---------------------------------------------------------------------
@@ -103,6 +117,8 @@ class FrontendRequest:
     purge: bool
 
 
+# The options only some encaps use, and the encaps that use them (rules/frontend.py).
+ENCAP_OPTIONS = {"dscp": "l3dsr", "type": "nat4/nat6", "target_port": "nat4/nat6"}
 ATTR_OPTIONS = {
     "encap": "encap",
     "dscp": "dscp",
@@ -131,29 +147,14 @@ def frontend_request(params: dict) -> FrontendRequest:
     if purge and backends is None:
         raise ModuleInputError("purge: true needs backends (the list of backends to keep; [] removes all)")
     encap = attrs.get("encap")
-    if encap is not None and encap not in VIP_FAMILY_ENCAPS[key.family]:
+    if encap is not None and vip_rules.check_vip_encap(encap, key.family):
         raise ModuleInputError(
             "encap: %s cannot be used with the IPv%d vip %s (allowed: %s)"
             % (encap, key.family, key.prefix, ", ".join(VIP_FAMILY_ENCAPS[key.family]))
         )
-    if "dscp" in attrs and not 0 <= attrs["dscp"] <= 63:
-        raise ModuleInputError("dscp: %d is out of range 0..63" % attrs["dscp"])
-    if attrs.get("srv_type") == "nodeport":
-        raise ModuleInputError(
-            "type: nodeport cannot be set through VPP's binary API (VPP stores clusterip whatever is sent, "
-            "so the task would never converge); use clusterip"
-        )
-    if "target_port" in attrs and not 1 <= attrs["target_port"] <= 65535:
-        raise ModuleInputError(
-            "target_port: %d is out of range 1..65535 (the backends' port; 0 would send to port 0)"
-            % attrs["target_port"]
-        )
-    length = attrs.get("new_flows_table_length")
-    if length is not None and not (is_power_of_two(length) and length <= MAX_TABLE_LENGTH):
-        raise ModuleInputError(
-            "new_flows_table_length: %d is not a power of two from 1 to %d (VPP reports the length in 16 bits; "
-            "see docs/modules.md)" % (length, MAX_TABLE_LENGTH)
-        )
+    for option, rule in ATTR_RULES.items():
+        if params.get(option) is not None:
+            fail_on_issues(rule(params[option]))
     wanted: Optional[Dict[Any, int]] = None
     if backends is not None:
         wanted = {}
@@ -161,7 +162,7 @@ def frontend_request(params: dict) -> FrontendRequest:
             where = "backends[%d]" % index
             address = parse_address(backend.get("address"), where + ".address")
             weight = backend.get("weight")
-            weight = check_weight(100 if weight is None else weight, where + ".weight")
+            weight = check_weight(DEFAULT_WEIGHT if weight is None else weight, where + ".weight")
             if address in wanted:
                 raise ModuleInputError("%s.address: %s is listed twice" % (where, address))
             wanted[address] = weight
@@ -179,12 +180,12 @@ def frontend_want(request: FrontendRequest, current: LbState) -> Tuple[LbState, 
     merged = {name: getattr(base, name) for name in base.__dataclass_fields__}
     merged.update(request.attrs)
     encap = merged["encap"]
-    if "dscp" in request.attrs and encap != "l3dsr":
-        raise ModuleInputError("dscp: only applies to encap l3dsr (this VIP's encap is %s)" % encap)
-    for option in ("type", "target_port"):
-        if ATTR_OPTIONS[option] in request.attrs and encap not in ("nat4", "nat6"):
-            raise ModuleInputError("%s: only applies to encap nat4/nat6 (this VIP's encap is %s)" % (option, encap))
-    if encap not in VIP_FAMILY_ENCAPS[key.family]:
+    given = [option for option in ENCAP_OPTIONS if ATTR_OPTIONS[option] in request.attrs]
+    for issue in vip_rules.check_encap_options(encap, given):
+        raise ModuleInputError(
+            "%s: only applies to encap %s (this VIP's encap is %s)" % (issue.field, ENCAP_OPTIONS[issue.field], encap)
+        )
+    if vip_rules.check_vip_encap(encap, key.family):
         raise ModuleInputError("encap: %s cannot be used with the IPv%d vip %s" % (encap, key.family, key.prefix))
     if encap in NAT_ENCAPS and (have is None or have.attrs.encap not in NAT_ENCAPS):
         merged["target_port"] = _nat_target_port(request, key, encap)
@@ -204,10 +205,8 @@ def _nat_target_port(request: FrontendRequest, key: VipKey, encap: str) -> int:
     """The target port of a VIP that becomes NAT: as given, else the VIP's port (as in
     maglev.yaml); an all-port VIP has no port to default to, and 0 would send to port 0."""
     given = request.attrs.get("target_port")
-    if given:
-        return given
-    if key.port:
-        return key.port
+    if not vip_rules.check_nat_target_port(encap, key.port, bool(given)):
+        return given or key.port
     raise ModuleInputError(
         "target_port: required for encap %s on the all-port vip %s (the backends' port, 1..65535)" % (encap, key)
     )
@@ -215,7 +214,8 @@ def _nat_target_port(request: FrontendRequest, key: VipKey, encap: str) -> int:
 
 # --- vpp_lb_backend ----------------------------------------------------------------------
 
-BACKEND_STATES = ("present", "absent", "enabled", "drained", "disabled")
+# The choices of vpp_lb_backend's `state` option (not maglevd's health states: state_input.HEALTH_STATE_NAMES).
+LB_BACKEND_STATE_CHOICES = ("present", "absent", "enabled", "drained", "disabled")
 
 
 @dataclass
@@ -308,10 +308,10 @@ def backend_want(request: BackendRequest, current: LbState) -> Optional[BackendW
         want = BackendWant(key, LbState(LbConf(), {key: desired}), "replaced", None, request.flush)
     else:
         if request.state == "present":
-            default = existing if existing is not None else 100
+            default = existing if existing is not None else DEFAULT_WEIGHT
             weight = default if request.weight is None else request.weight
         elif request.state == "enabled":
-            weight = 100 if request.weight is None else request.weight
+            weight = DEFAULT_WEIGHT if request.weight is None else request.weight
         else:  # drained / disabled
             weight = 0
         flush = frozenset([address]) if request.state == "disabled" else frozenset()

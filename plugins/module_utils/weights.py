@@ -24,7 +24,7 @@ from __future__ import annotations
 from enum import Enum
 from typing import Iterable, List, Sequence, Tuple
 
-MAX_WEIGHT = 100
+from .rules.pool import MAX_WEIGHT
 
 
 class BackendState(str, Enum):

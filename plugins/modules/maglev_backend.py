@@ -195,26 +195,30 @@ waited:
 """
 
 import time
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.vpp.maglev.plugins.module_utils import maglevd_client, weights
+from ansible_collections.vpp.maglev.plugins.module_utils import maglevd_client
+from ansible_collections.vpp.maglev.plugins.module_utils.backend_prediction import (
+    Prediction,
+    check_names,
+    predict,
+    reached,
+    report,
+    wait_target,
+)
 from ansible_collections.vpp.maglev.plugins.module_utils.common import (
     CONNECTION_SPEC,
     MAX_TIMEOUT,
     WAIT_RULE,
     WEIGHT_RULE,
-    new_module,
+    ModuleFailure,
+    run_module,
 )
 from ansible_collections.vpp.maglev.plugins.module_utils.module_input import Rule
+from ansible_collections.vpp.maglev.plugins.module_utils.operator_actions import BY_MODULE_STATE
+from ansible_collections.vpp.maglev.plugins.module_utils.weights import BackendState
 
-# state -> (maglevd action, states maglevd refuses the action in)
-ACTIONS: Dict[str, Tuple[str, Tuple[str, ...]]] = {
-    "paused": ("pause", ("disabled",)),
-    "resumed": ("resume", ("disabled",)),
-    "disabled": ("disable", ()),
-    "enabled": ("enable", ()),
-}
 MAX_NAMES = 256  # backends acted on in one task
 MAX_NAME_LENGTH = 256  # a backend, frontend or pool name of maglev.yaml
 RULES = {
@@ -226,183 +230,101 @@ RULES = {
     "wait_timeout": WAIT_RULE,
     "timeout": Rule(0, MAX_TIMEOUT, low_open=True, hint="seconds to wait for maglevd"),
 }
+WAIT_INTERVAL = 0.2  # seconds between two reads of the backends' states with wait
 
 
-def predict(state: str, current: str) -> Optional[str]:
-    """The state after the action, or None when the action changes nothing."""
-    if state == "paused":
-        return None if current == "paused" else "paused"
-    if state == "resumed":
-        return "unknown" if current == "paused" else None
-    if state == "disabled":
-        return None if current == "disabled" else "disabled"
-    return "unknown" if current == "disabled" else None  # enabled
+def read_backends(client: Any, names: List[str]) -> Dict[str, dict]:
+    """maglevd's backends by name; ModuleFailure when one of ``names`` is not among them."""
+    backends = {b["name"]: b for b in client.backends()}
+    check_names(names, backends)
+    return backends
 
 
-def effective(
-    frontend: Dict[str, Any], states: Dict[str, str], overrides: Dict[Tuple[str, str], int]
-) -> Dict[str, int]:
-    """{"pool/backend": effective weight} of one frontend, from the core's truth table."""
-    pools = frontend["pools"]
-    members = [
-        [
-            (states.get(m["backend"], m["state"]), overrides.get((pool["name"], m["backend"]), m["configured_weight"]))
-            for m in pool["backends"]
-        ]
-        for pool in pools
-    ]
-    decided = weights.pool_weights(members, frontend.get("flush_on_down", True))
-    return {
-        "%s/%s" % (pool["name"], member["backend"]): weight
-        for pool, rows in zip(pools, decided)
-        for member, (weight, _flush) in zip(pool["backends"], rows)
-    }
+def act(client: Any, params: Dict[str, Any], prediction: Prediction) -> None:
+    """Send exactly what the prediction lists, in the same order. With allow_empty, report's
+    guard has already let it pass: maglevd must not refuse it again (force)."""
+    if prediction.acted:
+        action = BY_MODULE_STATE[params["state"]].name
+        for name in prediction.acted:
+            client.backend_action(name, action, force=params["allow_empty"])
+    for (pool, name), weight in prediction.overrides.items():
+        client.set_weight(params["frontend"], pool, name, weight, force=params["allow_empty"])
 
 
-def _some(names: List[str], limit: int = 10) -> str:
-    """At most ``limit`` names, so a message stays one readable line."""
-    more = len(names) - limit
-    return ", ".join(names[:limit]) + (" and %d more" % more if more > 0 else "")
+def current_states(client: Any, names: List[str]) -> Dict[str, str]:
+    return {b["name"]: b["state"] for b in client.backends() if b["name"] in names}
 
 
-def reached(wanted: Optional[str], state: str) -> bool:
-    if wanted in ("resumed", "enabled"):
-        return state == "up"
-    if wanted in ("paused", "disabled"):
-        return state == wanted
-    return state != "unknown"
+def wait(client: Any, params: Dict[str, Any], result: Dict[str, Any]) -> Dict[str, str]:
+    """Poll maglevd until every named backend has reached the wait target; records the
+    seconds waited in ``result``; ModuleFailure (with ``result``) after wait_timeout."""
+    names: List[str] = list(params["name"])
+    target = wait_target(params["state"])
+    start = time.monotonic()
+    deadline = start + params["wait_timeout"]
+    while True:
+        current = current_states(client, names)
+        if all(reached(target, current.get(n, BackendState.REMOVED.value)) for n in names):
+            break
+        if time.monotonic() >= deadline:
+            raise ModuleFailure(
+                "timed out after %gs waiting for %s; maglevd reports: %s"
+                % (
+                    params["wait_timeout"],
+                    target or "a verdict",
+                    ", ".join("%s %s" % (n, current.get(n)) for n in names),
+                ),
+                **result,
+            )
+        time.sleep(WAIT_INTERVAL)
+    result["waited"] = round(time.monotonic() - start, 3)
+    return current
 
 
 def run(module: AnsibleModule, client: Any) -> Dict[str, Any]:
     params = module.params
-    names: List[str] = list(params["name"])
-    state = params["state"]
-    backends = {b["name"]: b for b in client.backends()}
-    unknown = [n for n in names if n not in backends]
-    if unknown:
-        module.fail_json(
-            msg="maglevd has no backend named %s; it has: %s" % (_some(unknown), _some(sorted(backends)) or "none")
-        )
+    backends = read_backends(client, list(params["name"]))
     frontends = {f["name"]: f for f in client.frontends()}
-    before_states = {n: backends[n]["state"] for n in backends}
-    after_states = dict(before_states)
-    actions: List[str] = []
-    if state:
-        action, refused_in = ACTIONS[state]
-        for name in names:
-            if before_states[name] in refused_in:
-                module.fail_json(
-                    msg="cannot %s backend %s: it is %s (enable it first)" % (action, name, before_states[name])
-                )
-            new = predict(state, before_states[name])
-            if new is not None:
-                after_states[name] = new
-                actions.append("backend %s %s" % (name, action))
-
-    overrides: Dict[Tuple[str, str], int] = {}
-    if params["weight"] is not None:
-        frontend = frontends.get(params["frontend"])
-        if frontend is None:
-            module.fail_json(
-                msg="maglevd has no frontend named %s; it has: %s" % (params["frontend"], ", ".join(sorted(frontends)))
-            )
-        pool = next((p for p in frontend["pools"] if p["name"] == params["pool"]), None)
-        if pool is None:
-            module.fail_json(
-                msg="frontend %s has no pool %s; it has: %s"
-                % (params["frontend"], params["pool"], ", ".join(p["name"] for p in frontend["pools"]))
-            )
-        members = {m["backend"]: m for m in pool["backends"]}
-        for name in names:
-            if name not in members:
-                module.fail_json(
-                    msg="backend %s is not in pool %s of frontend %s" % (name, params["pool"], params["frontend"])
-                )
-            if members[name]["configured_weight"] != params["weight"]:
-                overrides[(params["pool"], name)] = params["weight"]
-                actions.append(
-                    "frontend %s pool %s backend %s weight %d"
-                    % (params["frontend"], params["pool"], name, params["weight"])
-                )
-
-    touched = {
-        f: fe for f, fe in frontends.items() if set(names) & {m["backend"] for p in fe["pools"] for m in p["backends"]}
-    }
-    before_fe = {f: effective(fe, before_states, {}) for f, fe in touched.items()}
-    after_fe = {
-        f: effective(fe, after_states, overrides if f == params["frontend"] else {}) for f, fe in touched.items()
-    }
-    if not params["allow_empty"]:
-        dark = [f for f in touched if any(before_fe[f].values()) and not any(after_fe[f].values())]
-        if dark:
-            module.fail_json(
-                msg="refusing: frontend %s would be left with no backend of weight above 0 (VPP would drop its new "
-                "flows); set allow_empty=true to force it" % ", ".join(sorted(dark)),
-                before=before_fe,
-                after=after_fe,
-            )
-
-    result: Dict[str, Any] = {
-        "changed": bool(actions),
-        "actions": actions,
-        "before": {"backends": {n: before_states[n] for n in names}, "frontends": before_fe},
-        "after": {"backends": {n: after_states[n] for n in names}, "frontends": after_fe},
-    }
+    prediction = predict(params, backends, frontends)
+    result = report(params, frontends, prediction)
     if module._diff:
         result["diff"] = {"before": result["before"], "after": result["after"]}
     if module.check_mode:
         result["backends"] = result["after"]["backends"]
         return result
-
-    # Send exactly what the prediction above listed, in the same order.
-    if state:
-        action = ACTIONS[state][0]
-        for name in names:
-            if predict(state, before_states[name]) is not None:
-                # allow_empty already passed the guard above: maglevd must not refuse it again.
-                client.backend_action(name, action, force=params["allow_empty"])
-    for (pool, name), weight in overrides.items():
-        client.set_weight(params["frontend"], pool, name, weight, force=params["allow_empty"])
-
-    current = {n: before_states[n] for n in names}
+    act(client, params, prediction)
     if params["wait"]:
-        start = time.monotonic()
-        deadline = start + params["wait_timeout"]
-        while True:
-            current = {b["name"]: b["state"] for b in client.backends() if b["name"] in names}
-            if all(reached(state, current.get(n, "removed")) for n in names):
-                break
-            if time.monotonic() >= deadline:
-                module.fail_json(
-                    msg="timed out after %gs waiting for %s; maglevd reports: %s"
-                    % (
-                        params["wait_timeout"],
-                        "up" if state in ("resumed", "enabled") else (state or "a verdict"),
-                        ", ".join("%s %s" % (n, current.get(n)) for n in names),
-                    ),
-                    **result,
-                )
-            time.sleep(0.2)
-        result["waited"] = round(time.monotonic() - start, 3)
+        result["backends"] = wait(client, params, result)
     else:
-        current = {b["name"]: b["state"] for b in client.backends() if b["name"] in names}
-    result["backends"] = current
+        result["backends"] = current_states(client, list(params["name"]))
     return result
 
 
+def act_on_maglevd(module: AnsibleModule) -> Dict[str, Any]:
+    params = module.params  # run_module checked every value before maglevd is contacted
+    try:
+        client = maglevd_client.MaglevdClient(
+            params["maglevd_socket"], server=params["server"], token=params["token"], timeout=params["timeout"]
+        )
+        return run(module, client)
+    except maglevd_client.MaglevdError as exc:
+        raise ModuleFailure("maglevd on %s: %s" % (params["server"] or params["maglevd_socket"], exc)) from None
+
+
 def main() -> None:
-    module = new_module(
+    run_module(
         RULES,
+        act_on_maglevd,
         argument_spec={
             "name": {"type": "list", "elements": "str", "required": True},
-            "state": {"type": "str", "choices": list(ACTIONS)},
+            "state": {"type": "str", "choices": list(BY_MODULE_STATE)},
             "frontend": {"type": "str"},
             "pool": {"type": "str"},
             "weight": {"type": "int"},
             "wait": {"type": "bool", "default": False},
             "wait_timeout": {"type": "float", "default": 60},
             "allow_empty": {"type": "bool", "default": False},
-            "maglevd_socket": {"type": "path", "default": "/run/maglevd/maglevd.sock", "aliases": ["socket"]},
+            "maglevd_socket": {"type": "path", "default": maglevd_client.DEFAULT_SOCKET, "aliases": ["socket"]},
             "server": {"type": "str"},
             "token": {"type": "str", "no_log": True},
             # Accepted for module_defaults of group/vpp.maglev.vpp (see notes); only timeout is used.
@@ -411,15 +333,6 @@ def main() -> None:
         required_together=[("frontend", "pool", "weight")],
         supports_check_mode=True,
     )
-    params = module.params  # new_module checked every value before maglevd is contacted
-    try:
-        client = maglevd_client.MaglevdClient(
-            params["maglevd_socket"], server=params["server"], token=params["token"], timeout=params["timeout"]
-        )
-        module.exit_json(**run(module, client))
-    except maglevd_client.MaglevdError as exc:
-        where = params["server"] or params["maglevd_socket"]
-        module.fail_json(msg="maglevd on %s: %s" % (where, exc))
 
 
 if __name__ == "__main__":

@@ -196,15 +196,16 @@ wait:
   sample: {"confirmed": true, "weight": 0, "num_buckets": 0, "elapsed": 0.01, "drain_time": 40.0}
 """
 
+from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.vpp.maglev.plugins.module_utils.common import (
     MAGLEVD_SPEC,
     PORT_RULE,
     WAIT_RULE,
     WEIGHT_RULE,
     connection_spec,
-    fail_on_input_errors,
-    new_module,
+    input_errors,
     refuse_if_maglevd,
+    run_module,
     run_plan,
     vip_view,
     vpp_session,
@@ -212,9 +213,39 @@ from ansible_collections.vpp.maglev.plugins.module_utils.common import (
 )
 from ansible_collections.vpp.maglev.plugins.module_utils.lbstate import LbState
 from ansible_collections.vpp.maglev.plugins.module_utils.planner import plan
-from ansible_collections.vpp.maglev.plugins.module_utils.wants import BACKEND_STATES, backend_request, backend_want
+from ansible_collections.vpp.maglev.plugins.module_utils.wants import (
+    LB_BACKEND_STATE_CHOICES,
+    backend_request,
+    backend_want,
+)
 
 RULES = {"port": PORT_RULE, "weight": WEIGHT_RULE, "wait_timeout": WAIT_RULE, "drain_time": WAIT_RULE}
+
+
+def converge(module: AnsibleModule) -> dict:
+    params = module.params
+    with input_errors():
+        request = backend_request(params)
+    with vpp_session(module) as vpp:
+        current = vpp.read_state()
+        want = backend_want(request, current)
+        if want is None:  # absent from a VIP that does not exist
+            return run_plan(module, vpp, plan(current, LbState(), "merged"), lambda state: {})
+        the_plan = plan(
+            current, want.desired, want.state, flush_removed=want.flush_removed, allow_empty=request.allow_empty
+        )
+        if the_plan:
+            refuse_if_maglevd(module, [want.key])
+        result = run_plan(module, vpp, the_plan, vip_view(want.key))
+        result["vip"] = {"vip": str(want.key.prefix), "protocol": want.key.protocol_name, "port": want.key.port}
+    if params["wait"] and not module.check_mode:
+        # Waiting only reads: on a connection of its own, without the writer lock, so a long
+        # drain_time never holds up maglevd or another task.
+        with vpp_session(module, writes=False) as vpp:
+            result["wait"] = wait_for_backend(
+                vpp, want.key, request.address, want.weight, params["wait_timeout"], params["drain_time"]
+            )
+    return result
 
 
 def main() -> None:
@@ -223,7 +254,7 @@ def main() -> None:
         protocol={"type": "str", "choices": ["tcp", "udp", "any"]},
         port={"type": "int"},
         address={"type": "str", "required": True},
-        state={"type": "str", "choices": list(BACKEND_STATES), "default": "present"},
+        state={"type": "str", "choices": list(LB_BACKEND_STATE_CHOICES), "default": "present"},
         weight={"type": "int"},
         flush={"type": "bool", "default": False},
         allow_empty={"type": "bool", "default": False},
@@ -232,41 +263,7 @@ def main() -> None:
         drain_time={"type": "float", "default": 0.0},
         **MAGLEVD_SPEC,
     )
-    module = new_module(RULES, argument_spec=spec, supports_check_mode=True)
-    params = module.params
-    request = fail_on_input_errors(module, backend_request, params)
-    result: dict = {}
-    want = None
-    with vpp_session(module) as vpp:
-        current = vpp.read_state()
-        want = backend_want(request, current)
-        if want is None:  # absent from a VIP that does not exist
-            empty = plan(current, LbState(), "merged")
-            result = run_plan(module, vpp, empty, lambda state: {})
-        else:
-            the_plan = plan(
-                current,
-                want.desired,
-                want.state,
-                flush_removed=want.flush_removed,
-                allow_empty=request.allow_empty,
-            )
-            if the_plan:
-                refuse_if_maglevd(module, [want.key])
-            result = run_plan(module, vpp, the_plan, vip_view(want.key))
-            result["vip"] = {
-                "vip": str(want.key.prefix),
-                "protocol": want.key.protocol_name,
-                "port": want.key.port,
-            }
-    if want is not None and params["wait"] and not module.check_mode:
-        # Waiting only reads: on a connection of its own, without the writer lock, so a long
-        # drain_time never holds up maglevd or another task.
-        with vpp_session(module, writes=False) as vpp:
-            result["wait"] = wait_for_backend(
-                vpp, want.key, request.address, want.weight, params["wait_timeout"], params["drain_time"]
-            )
-    module.exit_json(**result)
+    run_module(RULES, converge, argument_spec=spec, supports_check_mode=True)
 
 
 if __name__ == "__main__":

@@ -105,53 +105,44 @@ recreate_reasons:
   sample: []
 """
 
-import ipaddress
-
+from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.vpp.maglev.plugins.module_utils.common import (
-    ModuleInputError,
     conf_view,
     connection_spec,
-    fail_on_input_errors,
-    new_module,
+    input_errors,
+    run_module,
     run_plan,
     vpp_session,
 )
-from ansible_collections.vpp.maglev.plugins.module_utils.lbstate import LbConf, LbState, is_power_of_two
-from ansible_collections.vpp.maglev.plugins.module_utils.module_input import Rule, quote
+from ansible_collections.vpp.maglev.plugins.module_utils.lbstate import LbState
+from ansible_collections.vpp.maglev.plugins.module_utils.module_input import Rule
 from ansible_collections.vpp.maglev.plugins.module_utils.planner import plan
+from ansible_collections.vpp.maglev.plugins.module_utils.rules.lb_conf import (
+    MAX_FLOW_TIMEOUT,
+    MAX_STICKY_BUCKETS,
+    MIN_FLOW_TIMEOUT,
+)
+from ansible_collections.vpp.maglev.plugins.module_utils.wants import conf_request
 
 OPTIONS = ("ip4_src_address", "ip6_src_address", "sticky_buckets_per_core", "flow_timeout")
 RULES = {
-    "sticky_buckets_per_core": Rule(1, 1 << 31, hint="a power of two"),
-    "flow_timeout": Rule(1, 120, hint="seconds"),
+    "sticky_buckets_per_core": Rule(1, MAX_STICKY_BUCKETS, hint="a power of two"),
+    "flow_timeout": Rule(MIN_FLOW_TIMEOUT, MAX_FLOW_TIMEOUT, hint="seconds"),
 }
 
 
-def build_conf(params: dict) -> LbConf:
-    """The desired conf; None = keep."""
-    ip4 = ip6 = None
-    if params["ip4_src_address"] is not None:
-        try:
-            ip4 = ipaddress.IPv4Address(params["ip4_src_address"])
-        except ValueError:
-            raise ModuleInputError("ip4_src_address: %s is not an IPv4 address" % quote(params["ip4_src_address"]))
-    if params["ip6_src_address"] is not None:
-        try:
-            ip6 = ipaddress.IPv6Address(params["ip6_src_address"])
-        except ValueError:
-            raise ModuleInputError("ip6_src_address: %s is not an IPv6 address" % quote(params["ip6_src_address"]))
-    buckets = params["sticky_buckets_per_core"]
-    if buckets is not None and not (is_power_of_two(buckets) and buckets <= 1 << 31):
-        raise ModuleInputError("sticky_buckets_per_core: %d is not a power of two from 1 to 2^31" % buckets)
-    timeout = params["flow_timeout"]
-    if timeout is not None and not 1 <= timeout <= 120:
-        raise ModuleInputError("flow_timeout: %d is out of range 1..120 seconds" % timeout)
-    return LbConf(ip4, ip6, buckets, timeout)
+def converge(module: AnsibleModule) -> dict:
+    with input_errors():
+        want = conf_request(module.params)
+    with vpp_session(module) as vpp:
+        the_plan = plan(vpp.read_conf(), LbState(want, {}), "merged")
+        return run_plan(module, vpp, the_plan, conf_view, vpp.read_conf)
 
 
 def main() -> None:
-    module = new_module(
+    run_module(
         RULES,
+        converge,
         argument_spec=connection_spec(
             ip4_src_address={"type": "str"},
             ip6_src_address={"type": "str"},
@@ -161,12 +152,6 @@ def main() -> None:
         required_one_of=[OPTIONS],
         supports_check_mode=True,
     )
-    want = fail_on_input_errors(module, build_conf, module.params)
-    result: dict = {}
-    with vpp_session(module) as vpp:
-        the_plan = plan(vpp.read_conf(), LbState(want, {}), "merged")
-        result = run_plan(module, vpp, the_plan, conf_view, vpp.read_conf)
-    module.exit_json(**result)
 
 
 if __name__ == "__main__":

@@ -218,31 +218,46 @@ summary:
            "ases_reweighted": 0, "flushes": 0, "conf_changed": false, "api_calls": 2}
 """
 
+from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.vpp.maglev.plugins.module_utils.common import (
     MAGLEVD_SPEC,
     PORT_RULE,
     VIP_SPEC,
     WEIGHT_RULE,
     connection_spec,
-    fail_on_input_errors,
-    new_module,
+    input_errors,
     refuse_if_maglevd,
+    run_module,
     run_plan,
     vip_view,
     vpp_session,
 )
-from ansible_collections.vpp.maglev.plugins.module_utils.lbstate import MAX_TABLE_LENGTH
 from ansible_collections.vpp.maglev.plugins.module_utils.module_input import Rule
 from ansible_collections.vpp.maglev.plugins.module_utils.planner import plan
+from ansible_collections.vpp.maglev.plugins.module_utils.rules.frontend import MAX_DSCP, MAX_PORT, MAX_TABLE_LENGTH
+from ansible_collections.vpp.maglev.plugins.module_utils.rules.pool import DEFAULT_WEIGHT
 from ansible_collections.vpp.maglev.plugins.module_utils.wants import frontend_request, frontend_want
 
 RULES = {
     "port": PORT_RULE,
-    "dscp": Rule(0, 63),
-    "target_port": Rule(1, 65535, hint="the backends' port"),
+    "dscp": Rule(0, MAX_DSCP),
+    "target_port": Rule(1, MAX_PORT, hint="the backends' port"),
     "new_flows_table_length": Rule(1, MAX_TABLE_LENGTH, hint="a power of two"),
     "backends.weight": WEIGHT_RULE,
 }
+
+
+def converge(module: AnsibleModule) -> dict:
+    with input_errors():
+        request = frontend_request(module.params)
+    flush, allow_empty = module.params["flush"], module.params["allow_empty"]
+    with vpp_session(module) as vpp:
+        current = vpp.read_state()
+        desired, state = frontend_want(request, current)
+        the_plan = plan(current, desired, state, flush_removed=flush, allow_empty=allow_empty)
+        if the_plan:
+            refuse_if_maglevd(module, [request.key])
+        return run_plan(module, vpp, the_plan, vip_view(request.key))
 
 
 def main() -> None:
@@ -259,7 +274,7 @@ def main() -> None:
             "elements": "dict",
             "options": {
                 "address": {"type": "str", "required": True},
-                "weight": {"type": "int", "default": 100},
+                "weight": {"type": "int", "default": DEFAULT_WEIGHT},
             },
         },
         purge={"type": "bool", "default": False},
@@ -268,18 +283,7 @@ def main() -> None:
         **VIP_SPEC,
         **MAGLEVD_SPEC,
     )
-    module = new_module(RULES, argument_spec=spec, supports_check_mode=True)
-    params = module.params
-    request = fail_on_input_errors(module, frontend_request, params)
-    result: dict = {}
-    with vpp_session(module) as vpp:
-        current = vpp.read_state()
-        desired, state = frontend_want(request, current)
-        the_plan = plan(current, desired, state, flush_removed=params["flush"], allow_empty=params["allow_empty"])
-        if the_plan:
-            refuse_if_maglevd(module, [request.key])
-        result = run_plan(module, vpp, the_plan, vip_view(request.key))
-    module.exit_json(**result)
+    run_module(RULES, converge, argument_spec=spec, supports_check_mode=True)
 
 
 if __name__ == "__main__":

@@ -86,7 +86,8 @@ src_ip_sticky_readable:
   sample: true
 """
 
-from ansible_collections.vpp.maglev.plugins.module_utils.common import connection_spec, new_module, vpp_session
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.vpp.maglev.plugins.module_utils.common import connection_spec, run_module, vpp_session
 from ansible_collections.vpp.maglev.plugins.module_utils.views import state_to_config, state_to_dict
 
 
@@ -108,12 +109,13 @@ def info_result(info: dict) -> dict:
     }
 
 
-def main() -> None:
-    module = new_module({}, argument_spec=connection_spec(), supports_check_mode=True)
-    result: dict = {}
+def gather(module: AnsibleModule) -> dict:
     with vpp_session(module, writes=False) as vpp:
-        result = info_result(vpp.read_info())
-    module.exit_json(**result)
+        return info_result(vpp.read_info())
+
+
+def main() -> None:
+    run_module({}, gather, argument_spec=connection_spec(), supports_check_mode=True)
 
 
 if __name__ == "__main__":

@@ -375,7 +375,7 @@ not_applied:
   elements: str
 """
 
-from ansible_collections.vpp.maglev.plugins.module_utils.common import new_module
+from ansible_collections.vpp.maglev.plugins.module_utils.common import run_module
 from ansible_collections.vpp.maglev.plugins.module_utils.module_input import Rule
 from ansible_collections.vpp.maglev.plugins.module_utils.state_module import module_kwargs, run
 
@@ -384,8 +384,7 @@ RULES = {"running_config": Rule(text=True, max_length=32 << 20)}
 
 
 def main() -> None:
-    module = new_module(RULES, **module_kwargs())
-    module.exit_json(**run(module))
+    run_module(RULES, run, **module_kwargs())
 
 
 if __name__ == "__main__":

@@ -12,7 +12,14 @@ import urllib.parse
 
 import pytest
 from ansible_collections.vpp.maglev.plugins.module_utils.maglevd_client import MaglevdClient, MaglevdError
-from maglevd_process import MINIMAL_CONFIG, MaglevdProcess, closed_by_peer, read_response, request, wait_until
+from ansible_collections.vpp.maglev.tests.helpers.maglevd_process import (
+    MaglevdProcess,
+    closed_by_peer,
+    read_response,
+    request,
+    wait_until,
+)
+from ansible_collections.vpp.maglev.tests.helpers.sample_config import MINIMAL_CONFIG
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
 

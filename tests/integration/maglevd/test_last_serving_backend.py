@@ -5,15 +5,10 @@ The real path: maglevd probes local HTTP servers and programs vppsim; maglevc an
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 from ansible_collections.vpp.maglev.plugins.module_utils.maglevd_client import MaglevdError
-from maglevd_process import MaglevdProcess, wait_until
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from ansible_helpers import run_playbook
+from ansible_collections.vpp.maglev.tests.helpers.maglevd_process import MaglevdProcess, wait_until
+from ansible_collections.vpp.maglev.tests.helpers.playbook import run_playbook
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
 

@@ -9,9 +9,10 @@ import subprocess
 import sys
 
 import pytest
-from ansible_collections.vpp.maglev.maglevd.maglevc import Runner, Shell
+from ansible_collections.vpp.maglev.maglevd.maglevc.runner import Runner
+from ansible_collections.vpp.maglev.maglevd.maglevc.shell import Shell
 from ansible_collections.vpp.maglev.plugins.module_utils.maglevd_client import MaglevdClient
-from maglevd_process import ENV, PKG, MaglevdProcess, check_exit
+from ansible_collections.vpp.maglev.tests.helpers.maglevd_process import ENV, PKG, MaglevdProcess, check_exit
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
 

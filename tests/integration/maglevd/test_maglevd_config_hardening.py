@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 from ansible_collections.vpp.maglev.plugins.module_utils.maglevd_client import MaglevdError
-from maglevd_process import ENV, PKG, MaglevdProcess, probed_config
+from ansible_collections.vpp.maglev.tests.helpers.maglevd_process import ENV, PKG, MaglevdProcess
+from ansible_collections.vpp.maglev.tests.helpers.sample_config import probed_config
 
 pytestmark = pytest.mark.integration
 

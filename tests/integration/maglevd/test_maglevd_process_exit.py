@@ -9,7 +9,8 @@ import socket
 
 import pytest
 from ansible_collections.vpp.maglev.plugins.module_utils.maglevd_client import MaglevdClient
-from maglevd_process import STATIC_CONFIG, MaglevdProcess, check_exit
+from ansible_collections.vpp.maglev.tests.helpers.maglevd_process import MaglevdProcess, check_exit
+from ansible_collections.vpp.maglev.tests.helpers.sample_config import STATIC_CONFIG
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
 

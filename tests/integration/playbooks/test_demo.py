@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from playbook_runner import ROOT, run_playbook_file
+from ansible_collections.vpp.maglev.tests.helpers.playbook import ROOT, run_playbook_file
 
 pytestmark = pytest.mark.integration
 

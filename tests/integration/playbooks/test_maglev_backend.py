@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from ansible_collections.vpp.maglev.tests.fixtures.waiting import wait_until
-from playbook_runner import run_playbook_file
+from ansible_collections.vpp.maglev.tests.helpers.playbook import run_playbook_file
+from ansible_collections.vpp.maglev.tests.helpers.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-from ansible_collections.vpp.maglev.tests.fixtures.waiting import wait_until
-from playbook_runner import ROOT, run_playbook_file
+from ansible_collections.vpp.maglev.tests.helpers.playbook import ROOT, run_playbook_file
+from ansible_collections.vpp.maglev.tests.helpers.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 

@@ -1,4 +1,7 @@
-"""Every lb message, its success path and its error codes, through real vpp_papi (reference §1.5-1.9)."""
+"""Every lb message, its success path and its error codes, through real vpp_papi.
+
+docs/vpp-lb-reference.md states each rule tested here (VIPs, application servers, dumps, error codes).
+"""
 
 from __future__ import annotations
 

@@ -14,9 +14,18 @@ from ansible_collections.vpp.maglev.maglevd.checker import Checker, InvalidReque
 from ansible_collections.vpp.maglev.maglevd.events import EventBus
 from ansible_collections.vpp.maglev.maglevd.probes import IcmpSockets, SocketFactory
 from ansible_collections.vpp.maglev.maglevd.schedule import initial_offset, next_delay
-from ansible_collections.vpp.maglev.maglevd.statemachine import ActionError
+from ansible_collections.vpp.maglev.plugins.module_utils.operator_actions import ActionRefused
 from ansible_collections.vpp.maglev.plugins.module_utils.weights import BackendState
-from maglevd_fakes import FAIL, PASS, FakeClock, QueueProbe, ScriptProbe, hc, make_config, until
+from ansible_collections.vpp.maglev.tests.helpers.checker_fakes import (
+    FAIL,
+    PASS,
+    FakeClock,
+    QueueProbe,
+    ScriptProbe,
+    hc,
+    make_config,
+    until,
+)
 
 
 def run(coro):
@@ -157,9 +166,9 @@ def test_disable_enable_and_errors():
         await until(lambda: probe.calls == 1)
         h.checker.disable("a")
         assert not h.checker._worker_of("a").running()
-        with pytest.raises(ActionError, match="disabled"):
+        with pytest.raises(ActionRefused, match="disabled"):
             h.checker.pause("a")
-        with pytest.raises(ActionError, match="disabled"):
+        with pytest.raises(ActionRefused, match="disabled"):
             h.checker.resume("a")
         assert h.checker.get_health("a").state is BackendState.DISABLED  # never paused while disabled
         with pytest.raises(NotFound):
@@ -251,7 +260,7 @@ def test_reload_keeps_unchanged_restarts_changed_removes_and_adds():
         assert states["off"] is BackendState.DISABLED
         assert "10.0.0.44" in {w.key[0] for w in h.checker.workers.values()}
         assert "10.0.0.3" not in {w.key[0] for w in h.checker.workers.values()}
-        # a later enable really enables (vpp-maglev §7.5)
+        # a later enable really enables (docs/state-machine.md#states)
         h.checker.enable("off")
         assert h.checker.get_health("off").enabled and h.checker.states()["off"] is BackendState.UNKNOWN
         # the next reload forgets the removed backend
@@ -416,10 +425,10 @@ def test_no_operator_action_changes_a_state_once_stopping():
         await h.checker.stop()
         before = len(h.events)
         for action in ("pause", "disable"):
-            with pytest.raises(ActionError) as err:
+            with pytest.raises(ActionRefused) as err:
                 h.checker.act("a", action)
             assert err.value.code == "stopping"
-        with pytest.raises(ActionError):
+        with pytest.raises(ActionRefused):
             h.checker.set_weight("web", "primary", "a", 0)
         return h, before
 

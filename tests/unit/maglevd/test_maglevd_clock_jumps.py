@@ -17,9 +17,9 @@ import time
 from ansible_collections.vpp.maglev.maglevd.checker import Checker
 from ansible_collections.vpp.maglev.maglevd.clock import Clock
 from ansible_collections.vpp.maglev.maglevd.events import EventBus
-from ansible_collections.vpp.maglev.maglevd.reconciler import Reconciler
-from ansible_collections.vpp.maglev.maglevd.warmup import Phase
-from maglevd_fakes import FakeClock, ScriptProbe, make_config
+from ansible_collections.vpp.maglev.maglevd.vpp.reconciler import Reconciler
+from ansible_collections.vpp.maglev.maglevd.vpp.warmup import Phase
+from ansible_collections.vpp.maglev.tests.helpers.checker_fakes import FakeClock, ScriptProbe, make_config
 
 JUMPS = (3600.0, -3600.0, 86400.0, -86400.0, -2 * 86400.0, 7 * 86400.0)
 

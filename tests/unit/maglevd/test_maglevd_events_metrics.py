@@ -7,7 +7,14 @@ import asyncio
 from ansible_collections.vpp.maglev.maglevd.checker import Checker
 from ansible_collections.vpp.maglev.maglevd.events import EventBus
 from ansible_collections.vpp.maglev.maglevd.metrics import Metrics
-from maglevd_fakes import FAIL, PASS, FakeClock, QueueProbe, make_config, until
+from ansible_collections.vpp.maglev.tests.helpers.checker_fakes import (
+    FAIL,
+    PASS,
+    FakeClock,
+    QueueProbe,
+    make_config,
+    until,
+)
 
 
 def test_stalled_subscriber_drops_and_is_told_where():

@@ -12,11 +12,10 @@ import os
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 import pytest
+from ansible_collections.vpp.maglev.tests.helpers.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[3]
 ENV = {**os.environ, "PYTHONPATH": str(ROOT / ".build" / "collections")}
 
 SCRIPT = textwrap.dedent(

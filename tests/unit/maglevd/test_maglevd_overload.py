@@ -1,4 +1,4 @@
-"""Self-overload (anchors §6 scenario 13) with a fake clock: a late loop must not mark backends down.
+"""Self-overload (docs/maglevd.md#health-checking, overload guard) with a fake clock: a late loop must not mark backends down.
 
 The fake probes move the fake clock by how long each probe "took", so a timeout that came back
 long after its deadline (the loop was stalled) is told from one that came back on time.
@@ -15,7 +15,7 @@ from ansible_collections.vpp.maglev.maglevd.events import EventBus
 from ansible_collections.vpp.maglev.maglevd.probes import Probe, ProbeResult
 from ansible_collections.vpp.maglev.maglevd.schedule import MAX_LATE_RETRIES, late_timeout, next_due
 from ansible_collections.vpp.maglev.plugins.module_utils.weights import BackendState
-from maglevd_fakes import FakeClock, hc, make_config
+from ansible_collections.vpp.maglev.tests.helpers.checker_fakes import FakeClock, hc, make_config
 
 TIMEOUT = 1.0
 LATE = TIMEOUT + 0.9  # the timeout fired 0.9 s after its deadline: the loop was stalled

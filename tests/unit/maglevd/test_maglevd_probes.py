@@ -19,7 +19,13 @@ from ansible_collections.vpp.maglev.maglevd.probes import (
     make_probe,
 )
 from ansible_collections.vpp.maglev.plugins.module_utils.config_model import HealthCheck, HttpParams, TcpParams
-from maglevd_servers import HttpBehaviour, make_pki, refused_port, start_http, start_tcp
+from ansible_collections.vpp.maglev.tests.helpers.probe_servers import (
+    HttpBehaviour,
+    make_pki,
+    refused_port,
+    start_http,
+    start_tcp,
+)
 
 LO4 = ip_address("127.0.0.1")
 LO6 = ip_address("::1")
@@ -144,7 +150,7 @@ def https_result(tmp_path, params: HttpParams, names=None, ips=None, expired=Fal
 
 
 def test_https_verified_with_sni(tmp_path):
-    # One TLS layer only (vpp-maglev §7.1: the double-TLS bug).
+    # One TLS layer only (docs/maglevd.md#health-checking: the double-TLS bug).
     result = https_result(tmp_path, HttpParams(server_name="backend.test"), names=["backend.test"])
     assert (result.ok, result.code) == (True, "L7OK")
 

@@ -11,7 +11,7 @@ from ansible_collections.vpp.maglev.maglevd.checker import Checker
 from ansible_collections.vpp.maglev.maglevd.daemon import Daemon, DaemonOptions
 from ansible_collections.vpp.maglev.maglevd.events import EventBus
 from ansible_collections.vpp.maglev.plugins.module_utils.weights import BackendState
-from maglevd_fakes import FAIL, FakeClock, QueueProbe, make_config, until
+from ansible_collections.vpp.maglev.tests.helpers.checker_fakes import FAIL, FakeClock, QueueProbe, make_config, until
 
 PER_FRONTEND = 200
 

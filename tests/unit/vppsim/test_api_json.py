@@ -1,4 +1,7 @@
-"""Our api.json files announce exactly what VPP master (and 26.06) announce (reference §1.2, §1.11)."""
+"""Our api.json files announce exactly what VPP master (and 26.06) announce.
+
+docs/vpp-lb-reference.md#messages lists the messages, #message-crcs how their CRCs are made.
+"""
 
 from __future__ import annotations
 

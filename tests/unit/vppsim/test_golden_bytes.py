@@ -1,4 +1,4 @@
-"""Our codec against the reference's hex (§3.7) and against vpp_papi's own serializer."""
+"""Our codec against the golden hex (docs/vpp-lb-reference.md#golden-bytes) and vpp_papi's own serializer."""
 
 from __future__ import annotations
 

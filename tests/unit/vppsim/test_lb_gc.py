@@ -1,8 +1,12 @@
-"""Lingering and garbage-collection timing of the lb plugin model, on an injected clock (§1.7)."""
+"""Lingering and garbage-collection timing of the lb plugin model, on an injected clock.
+
+docs/vpp-lb-reference.md#lingering-and-garbage-collection states the rules.
+"""
 
 from __future__ import annotations
 
-from ansible_collections.vpp.maglev.vppsim.lb import NO_SUCH_ENTRY, OK, LbPlugin
+from ansible_collections.vpp.maglev.vppsim.lb import LbPlugin
+from ansible_collections.vpp.maglev.vppsim.lb_types import NO_SUCH_ENTRY, OK
 
 PFX = {"address": {"af": 0, "un": bytes([192, 0, 2, 0]) + bytes(12)}, "len": 24}
 

@@ -1,4 +1,4 @@
-"""The weighted Maglev table reproduces VPP's golden bucket counts (reference §1.8)."""
+"""The weighted Maglev table reproduces VPP's golden bucket counts (docs/vpp-lb-reference.md#the-new-flow-table)."""
 
 from __future__ import annotations
 
