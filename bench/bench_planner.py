@@ -11,7 +11,7 @@ import ipaddress
 import random
 
 from _common import best_of
-from ansible_collections.vpp.maglev.plugins.module_utils.lbstate import LbState, Vip, VipAttrs, VipKey
+from ansible_collections.vpp.maglev.plugins.module_utils.lb_model import LbState, Vip, VipAttrs, VipKey
 from ansible_collections.vpp.maglev.plugins.module_utils.planner import plan
 
 VIPS, ASES = 1000, 64

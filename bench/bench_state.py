@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 from _common import ROOT
-from ansible_collections.vpp.maglev.plugins.module_utils import state_input, vppclient
+from ansible_collections.vpp.maglev.plugins.module_utils import vpp_lb_state_input, vppclient
 from ansible_collections.vpp.maglev.plugins.module_utils.desired import desired_state
 from ansible_collections.vpp.maglev.plugins.module_utils.disruption import plan_disruption
 from ansible_collections.vpp.maglev.plugins.module_utils.planner import plan
@@ -137,7 +137,7 @@ def phases(sim: VppSim, data: dict) -> dict:
     """The module's work timed in-process, phase by phase (check mode: no apply)."""
     times = {}
     t = time.perf_counter()
-    cfg = state_input.parse_config(data)
+    cfg = vpp_lb_state_input.parse_config(data)
     times["config.parse"] = time.perf_counter() - t
     t = time.perf_counter()
     desired = desired_state(cfg)

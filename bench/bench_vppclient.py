@@ -31,7 +31,7 @@ from typing import Any, Callable, Dict
 
 from _common import ROOT, best_of
 from ansible_collections.vpp.maglev.plugins.module_utils import vppclient
-from ansible_collections.vpp.maglev.plugins.module_utils.lbstate import LbConf, LbState, Vip, VipAttrs, VipKey
+from ansible_collections.vpp.maglev.plugins.module_utils.lb_model import LbConf, LbState, Vip, VipAttrs, VipKey
 from ansible_collections.vpp.maglev.plugins.module_utils.planner import plan
 from ansible_collections.vpp.maglev.vppsim.harness import VppSim
 

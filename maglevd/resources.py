@@ -11,7 +11,7 @@ from typing import Any, Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequ
 
 from ..plugins.module_utils.config_model import HealthCheck
 from ..plugins.module_utils.desired import frontend_active_pool
-from ..plugins.module_utils.lbstate import PROTOCOLS
+from ..plugins.module_utils.lb_model import PROTOCOLS
 from .checker import Checker
 from .control_errors import NotFound
 

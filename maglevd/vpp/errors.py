@@ -7,7 +7,7 @@ failed or was lost), ``refused`` (VPP answered an error).
 
 from __future__ import annotations
 
-from ...plugins.module_utils.vppclient import VppApplyError, VppConnectionError, VppError, VppInternalError
+from ...plugins.module_utils.vpp_errors import VppApplyError, VppConnectionError, VppError, VppInternalError
 
 
 class VppNotConnected(VppConnectionError):

@@ -39,10 +39,10 @@ from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple
 
 from ...plugins.module_utils import writer_lock
 from ...plugins.module_utils.config_model import Config
-from ...plugins.module_utils.lbstate import LbState
+from ...plugins.module_utils.lb_model import LbState
 from ...plugins.module_utils.planner import Plan, PlanError
-from ...plugins.module_utils.vpp_errors import describe
-from ...plugins.module_utils.vppclient import VppClient, VppError
+from ...plugins.module_utils.vpp_errors import VppError, describe
+from ...plugins.module_utils.vppclient import VppClient
 from ...plugins.module_utils.weights import BackendState
 from ..tasks import cancel_and_wait, keep_running
 from .logs import emit

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable, List
 
 from aiohttp import web
 
-from ...plugins.module_utils.vppclient import VppError
+from ...plugins.module_utils.vpp_errors import VppError
 from ..api.http import ApiError, json_response
 from .errors import VppDisabled, VppNotConnected
 

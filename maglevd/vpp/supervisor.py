@@ -33,8 +33,8 @@ from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple, TypeVa
 
 from ...plugins.module_utils import vppclient
 from ...plugins.module_utils.planner import PlanError
-from ...plugins.module_utils.vpp_errors import describe
-from ...plugins.module_utils.vppclient import VppClient, VppConnectionError, VppError, VppInternalError
+from ...plugins.module_utils.vpp_errors import VppConnectionError, VppError, VppInternalError, describe
+from ...plugins.module_utils.vppclient import VppClient
 from ..tasks import cancel_and_wait, keep_running
 from .errors import VppNotConnected, error_kind, lost_connection
 from .health import vpp_health

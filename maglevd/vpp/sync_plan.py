@@ -12,7 +12,7 @@ from typing import Any, Iterable, List, Mapping, Set, Tuple
 
 from ...plugins.module_utils.config_model import Config
 from ...plugins.module_utils.desired import desired_state, frontend_weights
-from ...plugins.module_utils.lbstate import IPAddress, LbState, VipKey
+from ...plugins.module_utils.lb_model import IPAddress, LbState, VipKey
 from ...plugins.module_utils.planner import Plan, plan
 from ...plugins.module_utils.weights import BackendState
 

@@ -11,7 +11,7 @@ import asyncio
 from typing import Any, Dict, Iterable, List, Optional, Set, Tuple
 
 from ...plugins.module_utils.config_model import Config
-from ...plugins.module_utils.lbstate import VipKey
+from ...plugins.module_utils.lb_model import VipKey
 
 
 class SyncQueue:

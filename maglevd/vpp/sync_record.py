@@ -12,7 +12,7 @@ import time
 from typing import Any, Callable, Dict, List, Optional
 
 from ...plugins.module_utils.planner import Plan
-from ...plugins.module_utils.vppclient import VppApplyError
+from ...plugins.module_utils.vpp_errors import VppApplyError
 from .errors import lost_connection
 from .logs import emit
 from .metrics import VppMetrics

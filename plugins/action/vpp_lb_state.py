@@ -19,9 +19,9 @@ from typing import Any, Optional
 from ansible.errors import AnsibleActionFail, AnsibleError
 from ansible.plugins.action import ActionBase
 from ansible_collections.vpp.maglev.plugins.module_utils import config as config_mod
-from ansible_collections.vpp.maglev.plugins.module_utils import state_input
+from ansible_collections.vpp.maglev.plugins.module_utils import vpp_lb_state_input
 from ansible_collections.vpp.maglev.plugins.module_utils.planner import PlanError
-from ansible_collections.vpp.maglev.plugins.module_utils.state_module import module_kwargs
+from ansible_collections.vpp.maglev.plugins.module_utils.vpp_lb_state_runner import module_kwargs
 
 MODULE = "vpp.maglev.vpp_lb_state"
 
@@ -46,16 +46,16 @@ class ActionModule(ActionBase):
         parsed_config = None
         try:
             if params.get("src"):
-                data, parsed_config = state_input.load_src(self._src_path(params["src"]))
+                data, parsed_config = vpp_lb_state_input.load_src(self._src_path(params["src"]))
             elif data is not None:
-                data = state_input.plain(data)
-                parsed_config = state_input.parse_config(data)
+                data = vpp_lb_state_input.plain(data)
+                parsed_config = vpp_lb_state_input.parse_config(data)
         except (config_mod.ConfigError, config_mod.ConfigSyntaxError) as exc:
-            result.update(state_input.config_failure(exc, params.get("src") or "config"))
+            result.update(vpp_lb_state_input.config_failure(exc, params.get("src") or "config"))
             result["failed"] = True
             return result
 
-        if state in state_input.OFFLINE_STATES:
+        if state in vpp_lb_state_input.OFFLINE_STATES:
             return self._offline(result, state, parsed_config, params)
 
         module_args = {key: value for key, value in self._task.args.items() if key != "src"}
@@ -79,8 +79,10 @@ class ActionModule(ActionBase):
     def _offline(self, result: dict, state: str, config: Any, params: dict) -> dict:
         """rendered / parsed: computed here; no connection is opened."""
         try:
-            answer = state_input.parse(params) if state == "parsed" else state_input.render(config, params)
-        except (state_input.ModuleInputError, PlanError) as exc:
+            answer = (
+                vpp_lb_state_input.parse(params) if state == "parsed" else vpp_lb_state_input.render(config, params)
+            )
+        except (vpp_lb_state_input.ModuleInputError, PlanError) as exc:
             result.update(failed=True, msg=str(exc))
             return result
         if not self._task.diff:

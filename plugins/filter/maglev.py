@@ -13,18 +13,18 @@ from typing import Any, Dict, List, Mapping, Optional
 
 from ansible.errors import AnsibleFilterError
 from ansible_collections.vpp.maglev.plugins.module_utils import config as config_mod
-from ansible_collections.vpp.maglev.plugins.module_utils import state_input
+from ansible_collections.vpp.maglev.plugins.module_utils import vpp_lb_state_input
 from ansible_collections.vpp.maglev.plugins.module_utils.desired import backend_weights, frontend_active_pool
 
 
 def _load(config: Any, states: Optional[Mapping[str, Any]], name: str) -> tuple:
     try:
-        cfg = state_input.parse_config(config)
+        cfg = vpp_lb_state_input.parse_config(config)
     except config_mod.ConfigError as exc:
-        raise AnsibleFilterError("%s: %s" % (name, state_input.config_failure(exc, "the config")["msg"]))
+        raise AnsibleFilterError("%s: %s" % (name, vpp_lb_state_input.config_failure(exc, "the config")["msg"]))
     try:
-        resolved = state_input.backend_states(cfg, state_input.plain(states) if states else None)
-    except state_input.ModuleInputError as exc:
+        resolved = vpp_lb_state_input.backend_states(cfg, vpp_lb_state_input.plain(states) if states else None)
+    except vpp_lb_state_input.ModuleInputError as exc:
         raise AnsibleFilterError("%s: %s" % (name, exc))
     return cfg, resolved
 

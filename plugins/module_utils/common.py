@@ -18,8 +18,8 @@ import traceback
 from typing import Any, Callable, Iterable, Iterator, List, Mapping, NoReturn, Optional, Tuple, Type
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-from ansible_collections.vpp.maglev.plugins.module_utils import maglevd_client, vppclient, writer_lock
-from ansible_collections.vpp.maglev.plugins.module_utils.lbstate import LbState, VipKey
+from ansible_collections.vpp.maglev.plugins.module_utils import maglevd_client, vpp_errors, vppclient, writer_lock
+from ansible_collections.vpp.maglev.plugins.module_utils.lb_model import LbState, VipKey
 from ansible_collections.vpp.maglev.plugins.module_utils.module_input import (
     ModuleInputError,
     Rule,
@@ -244,11 +244,11 @@ def session_failure(exc: Exception) -> ModuleFailure:
     """The ModuleFailure for ``exc`` raised while talking to VPP."""
     if isinstance(exc, ModuleFailure):
         return exc
-    if isinstance(exc, vppclient.MissingLibrary):
+    if isinstance(exc, vpp_errors.MissingLibrary):
         return ModuleFailure(missing_required_lib("vpp_papi"), exception=str(exc.error))
-    if isinstance(exc, vppclient.VppApplyError):
+    if isinstance(exc, vpp_errors.VppApplyError):
         return ModuleFailure(str(exc), **exc.to_dict())
-    if isinstance(exc, (vppclient.VppError,) + INPUT_ERRORS):
+    if isinstance(exc, (vpp_errors.VppError,) + INPUT_ERRORS):
         return ModuleFailure(str(exc))
     return ModuleFailure("unexpected error talking to VPP: %r" % exc, exception=traceback.format_exc())
 
@@ -288,7 +288,7 @@ def run_plan(
         return result
     try:
         vpp.apply(plan)
-    except vppclient.VppApplyError as exc:
+    except vpp_errors.VppApplyError as exc:
         failure = dict(result)
         failure.update(exc.to_dict())
         failure["changed"] = bool(exc.applied) or exc.dropped  # an op in doubt may have taken effect

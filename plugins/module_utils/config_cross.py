@@ -12,7 +12,7 @@ from .config_errors import join_path as _join
 from .config_frontends import VipInfo
 from .config_model import VppLbSettings
 from .config_reader import Reader
-from .lbstate import VipKey
+from .lb_model import VipKey
 
 # The lb_conf key of the source address each tunnelling encap needs (l3dsr/nat rewrite in place).
 SRC_ADDRESS_KEY = {"gre4": "ipv4-src-address", "gre6": "ipv6-src-address"}

@@ -15,7 +15,7 @@ from .config_backends import check_pool_members, member_paths, read_pools
 from .config_errors import join_path as _join
 from .config_model import Backend, Frontend, Pool
 from .config_reader import Reader, yaml_key
-from .lbstate import VipAttrs, VipKey
+from .lb_model import VipAttrs, VipKey
 from .rules.backend import check_backend_family
 from .rules.frontend import (
     DEFAULT_TABLE_LENGTH,

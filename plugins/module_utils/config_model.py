@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
-from .lbstate import IPAddress, IPNetwork, LbConf, VipAttrs, VipKey
+from .lb_model import IPAddress, IPNetwork, LbConf, VipAttrs, VipKey
 
 
 @dataclass(frozen=True)

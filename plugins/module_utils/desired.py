@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Dict, Iterable, List, Mapping, Optional
 
 from .config_model import Config, Frontend
-from .lbstate import LbConf, LbState, Vip, ip_sort_key
+from .lb_model import LbConf, LbState, Vip, ip_sort_key
 from .weights import BackendState, active_pool, pool_weights
 
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from typing import Dict, List, Mapping, Optional, Tuple
 
-from .lbstate import PROTOCOL_NAMES, IPAddress, Vip, ip_sort_key
+from .lb_model import PROTOCOL_NAMES, IPAddress, Vip, ip_sort_key
 from .maglev_table import build_table_ip46, ip46
 
 DROP = None  # owner of a bucket when the VIP has no AS of weight > 0

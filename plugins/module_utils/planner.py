@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Optional, Set, Tuple
 
-from .lbstate import (
+from .lb_model import (
     ENCAPS,
     SRV_TYPES,
     VPP_DEFAULT_CONF,

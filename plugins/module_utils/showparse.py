@@ -32,7 +32,7 @@ import ipaddress
 import re
 from typing import Dict, List, Optional
 
-from ansible_collections.vpp.maglev.plugins.module_utils.lbstate import (
+from ansible_collections.vpp.maglev.plugins.module_utils.lb_model import (
     LbConf,
     LbState,
     Vip,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Dict, List, Optional
 
-from .lbstate import PROTOCOL_NAMES, LbConf, LbState, Vip, ip_sort_key
+from .lb_model import PROTOCOL_NAMES, LbConf, LbState, Vip, ip_sort_key
 
 
 def _opt_str(value) -> Optional[str]:

@@ -27,18 +27,8 @@ from __future__ import annotations
 import os
 from typing import Any, Dict, List, Optional, Tuple
 
-from ansible_collections.vpp.maglev.plugins.module_utils.lbstate import LbState, VipKey
-from ansible_collections.vpp.maglev.plugins.module_utils.vpp_errors import (
-    VPP_ERRORS,
-    MissingLibrary,
-    VppApplyError,
-    VppConnectionError,
-    VppError,
-    VppFeatureError,
-    VppInternalError,
-    VppReadError,
-    error_name,
-)
+from ansible_collections.vpp.maglev.plugins.module_utils.lb_model import LbState, VipKey
+from ansible_collections.vpp.maglev.plugins.module_utils.vpp_errors import VppApplyError
 from ansible_collections.vpp.maglev.plugins.module_utils.vppapi import connection, features, reader
 from ansible_collections.vpp.maglev.plugins.module_utils.vppapi.applier import (
     DIRECT_MIN_OPS,
@@ -236,20 +226,11 @@ class VppClient:
             conn.writes += channel.sent
 
 
-# Re-exported: callers catch these as vppclient.<name>.
+# The errors live in vpp_errors.py; callers import them from there.
 __all__ = [
     "DEFAULT_API_SOCKET",
     "DIRECT_MIN_OPS",
-    "VPP_ERRORS",
     "ApplyResult",
-    "MissingLibrary",
-    "VppApplyError",
     "VppClient",
-    "VppConnectionError",
-    "VppError",
-    "VppFeatureError",
-    "VppInternalError",
-    "VppReadError",
     "connect",
-    "error_name",
 ]

@@ -16,7 +16,7 @@ import ipaddress
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
-from .lbstate import LbConf, LbState, Vip, VipAttrs, VipKey
+from .lb_model import LbConf, LbState, Vip, VipAttrs, VipKey
 from .module_input import ModuleInputError, fail_on_issues, quote
 from .rules import frontend as vip_rules
 from .rules.backend import check_backend_family
@@ -214,7 +214,7 @@ def _nat_target_port(request: FrontendRequest, key: VipKey, encap: str) -> int:
 
 # --- vpp_lb_backend ----------------------------------------------------------------------
 
-# The choices of vpp_lb_backend's `state` option (not maglevd's health states: state_input.HEALTH_STATE_NAMES).
+# The choices of vpp_lb_backend's `state` option (not maglevd's health states: vpp_lb_state_input.HEALTH_STATE_NAMES).
 LB_BACKEND_STATE_CHOICES = ("present", "absent", "enabled", "drained", "disabled")
 
 

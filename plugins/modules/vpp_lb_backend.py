@@ -211,7 +211,7 @@ from ansible_collections.vpp.maglev.plugins.module_utils.common import (
     vpp_session,
     wait_for_backend,
 )
-from ansible_collections.vpp.maglev.plugins.module_utils.lbstate import LbState
+from ansible_collections.vpp.maglev.plugins.module_utils.lb_model import LbState
 from ansible_collections.vpp.maglev.plugins.module_utils.planner import plan
 from ansible_collections.vpp.maglev.plugins.module_utils.wants import (
     LB_BACKEND_STATE_CHOICES,

@@ -114,7 +114,7 @@ from ansible_collections.vpp.maglev.plugins.module_utils.common import (
     run_plan,
     vpp_session,
 )
-from ansible_collections.vpp.maglev.plugins.module_utils.lbstate import LbState
+from ansible_collections.vpp.maglev.plugins.module_utils.lb_model import LbState
 from ansible_collections.vpp.maglev.plugins.module_utils.module_input import Rule
 from ansible_collections.vpp.maglev.plugins.module_utils.planner import plan
 from ansible_collections.vpp.maglev.plugins.module_utils.rules.lb_conf import (

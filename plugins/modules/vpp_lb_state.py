@@ -377,7 +377,7 @@ not_applied:
 
 from ansible_collections.vpp.maglev.plugins.module_utils.common import run_module
 from ansible_collections.vpp.maglev.plugins.module_utils.module_input import Rule
-from ansible_collections.vpp.maglev.plugins.module_utils.state_module import module_kwargs, run
+from ansible_collections.vpp.maglev.plugins.module_utils.vpp_lb_state_runner import module_kwargs, run
 
 # running_config is multi-line CLI text; 32 MiB is ~50 times 1,000 VIPs x 64 ASes.
 RULES = {"running_config": Rule(text=True, max_length=32 << 20)}

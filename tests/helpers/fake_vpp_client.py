@@ -10,9 +10,9 @@ from typing import Any, List, Optional
 
 from ansible_collections.vpp.maglev.maglevd.vpp.settings import VppSettings
 from ansible_collections.vpp.maglev.maglevd.vpp.supervisor import VppConnection
-from ansible_collections.vpp.maglev.plugins.module_utils.lbstate import VPP_DEFAULT_CONF, LbState
+from ansible_collections.vpp.maglev.plugins.module_utils.lb_model import VPP_DEFAULT_CONF, LbState
 from ansible_collections.vpp.maglev.plugins.module_utils.planner import PlanError, apply_ops
-from ansible_collections.vpp.maglev.plugins.module_utils.vppclient import VppApplyError
+from ansible_collections.vpp.maglev.plugins.module_utils.vpp_errors import VppApplyError
 
 # maglevd takes the writer lock <api_socket>.lock for each apply: one lock file per fake, in a
 # private directory rather than the working directory.

@@ -19,7 +19,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from ansible_collections.vpp.maglev.plugins.module_utils.lbstate import (
+from ansible_collections.vpp.maglev.plugins.module_utils.lb_model import (
     ENCAPS,
     MAX_TABLE_LENGTH,
     SRV_TYPES,

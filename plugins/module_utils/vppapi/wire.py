@@ -21,7 +21,7 @@ import socket
 import struct
 from typing import Any, Dict, Iterable, List, NamedTuple, Optional, Tuple
 
-from ansible_collections.vpp.maglev.plugins.module_utils.lbstate import intern_address
+from ansible_collections.vpp.maglev.plugins.module_utils.lb_model import intern_address
 from ansible_collections.vpp.maglev.plugins.module_utils.vppapi.applier import ChannelLost
 
 

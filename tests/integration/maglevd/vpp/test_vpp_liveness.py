@@ -25,7 +25,7 @@ from ipaddress import ip_address
 
 from ansible_collections.vpp.maglev.maglevd.vpp import supervisor as vpp
 from ansible_collections.vpp.maglev.plugins.module_utils import vppclient
-from ansible_collections.vpp.maglev.plugins.module_utils.lbstate import LbState, Vip, VipAttrs, VipKey
+from ansible_collections.vpp.maglev.plugins.module_utils.lb_model import LbState, Vip, VipAttrs, VipKey
 from ansible_collections.vpp.maglev.plugins.module_utils.planner import plan
 from ansible_collections.vpp.maglev.plugins.module_utils.vppapi import papi_reader
 from ansible_collections.vpp.maglev.tests.helpers.sample_config import rig_config as config_dict

@@ -18,7 +18,7 @@ from typing import Any, Callable
 import pytest
 from ansible_collections.vpp.maglev.maglevd.vpp import supervisor as vpp
 from ansible_collections.vpp.maglev.maglevd.vpp import sync_plan
-from ansible_collections.vpp.maglev.plugins.module_utils import vppclient
+from ansible_collections.vpp.maglev.plugins.module_utils import vpp_errors, vppclient
 from ansible_collections.vpp.maglev.plugins.module_utils.vppapi import papi_reader
 from ansible_collections.vpp.maglev.tests.helpers.sample_config import rig_config as config_dict
 from ansible_collections.vpp.maglev.tests.helpers.vpp_side_rig import DOWN, Rig, run
@@ -160,7 +160,7 @@ def test_a_failed_reader_restart_leaves_a_broken_client_not_a_half_alive_one(vpp
     with vppclient.connect(vppsim.socket, timeout=5) as client:
         client.read_state()
         once.arm()
-        with pytest.raises(vppclient.VppConnectionError) as caught:
+        with pytest.raises(vpp_errors.VppConnectionError) as caught:
             client.read_state()
         assert "Errno 24" in str(caught.value) and "reader" in str(caught.value)
         assert client.broken and not vpp._transport_alive(client)

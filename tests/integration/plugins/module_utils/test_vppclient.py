@@ -6,8 +6,8 @@ from __future__ import annotations
 import ipaddress
 
 import pytest
-from ansible_collections.vpp.maglev.plugins.module_utils import vppclient
-from ansible_collections.vpp.maglev.plugins.module_utils.lbstate import LbConf, LbState, Vip, VipAttrs, VipKey
+from ansible_collections.vpp.maglev.plugins.module_utils import vpp_errors, vppclient
+from ansible_collections.vpp.maglev.plugins.module_utils.lb_model import LbConf, LbState, Vip, VipAttrs, VipKey
 from ansible_collections.vpp.maglev.plugins.module_utils.planner import plan
 
 pytestmark = pytest.mark.integration
@@ -81,16 +81,16 @@ def test_read_info(vppsim):
 
 
 def test_errors(vppsim, tmp_path):
-    with pytest.raises(vppclient.VppConnectionError, match="does not exist"):
+    with pytest.raises(vpp_errors.VppConnectionError, match="does not exist"):
         vppclient.connect(str(tmp_path / "none.sock"), api_dir=vppsim.api_dir)
-    with pytest.raises(vppclient.VppConnectionError, match="is not a directory"):
+    with pytest.raises(vpp_errors.VppConnectionError, match="is not a directory"):
         vppclient.connect(vppsim.socket, api_dir=str(tmp_path / "nodir"))
-    with pytest.raises(vppclient.VppFeatureError, match=r"no lb\.api\.json under api_dir"):
+    with pytest.raises(vpp_errors.VppFeatureError, match=r"no lb\.api\.json under api_dir"):
         vppclient.connect(vppsim.socket, api_dir=str(tmp_path))
     with vppclient.connect(vppsim.socket, api_dir=vppsim.api_dir) as vpp:
         vppsim.set_fault(drop_after=1)
         vpp.read_conf()
-        with pytest.raises(vppclient.VppConnectionError, match=r"lost the connection to VPP .* during lb_conf_get"):
+        with pytest.raises(vpp_errors.VppConnectionError, match=r"lost the connection to VPP .* during lb_conf_get"):
             vpp.read_state()
     vppsim.set_fault(drop_after=None)
 
@@ -105,7 +105,7 @@ def test_pipelined_apply_never_lets_a_removal_overtake_a_failed_add(vppsim):
         vppsim.set_fault(fail={"message": "lb_add_del_as_v2", "nth": 1, "retval": -97})
         the_plan = plan(vpp.read_state(), after, "replaced")
         assert [op.kind for op in the_plan.ops] == ["as_add", "as_add", "as_del"]
-        with pytest.raises(vppclient.VppApplyError) as caught:
+        with pytest.raises(vpp_errors.VppApplyError) as caught:
             vpp.apply(the_plan)
         error = caught.value
         assert error.failed is the_plan.ops[0] and error.retval == -97

@@ -7,8 +7,8 @@ from __future__ import annotations
 import ipaddress
 
 import pytest
-from ansible_collections.vpp.maglev.plugins.module_utils import vppclient
-from ansible_collections.vpp.maglev.plugins.module_utils.lbstate import LbConf, LbState, Vip, VipAttrs, VipKey
+from ansible_collections.vpp.maglev.plugins.module_utils import vpp_errors, vppclient
+from ansible_collections.vpp.maglev.plugins.module_utils.lb_model import LbConf, LbState, Vip, VipAttrs, VipKey
 from ansible_collections.vpp.maglev.plugins.module_utils.planner import plan
 from ansible_collections.vpp.maglev.plugins.module_utils.vppapi import reader, wire
 
@@ -117,7 +117,7 @@ def test_direct_apply_keeps_the_barrier(vppsim):
         assert [op.kind for op in the_plan.ops] == ["as_add"] * 20 + ["as_del"] * 20
         vppsim.reset_stats()
         vppsim.set_fault(fail={"message": "lb_add_del_as_v2", "nth": 1, "retval": -97})
-        with pytest.raises(vppclient.VppApplyError) as caught:
+        with pytest.raises(vpp_errors.VppApplyError) as caught:
             vpp.apply(the_plan)
         error = caught.value
         assert error.failed is the_plan.ops[0] and error.retval == -97 and not error.dropped
@@ -132,7 +132,7 @@ def test_direct_apply_reports_the_op_in_doubt(vppsim):
         the_plan = plan(vpp.read_state(), every_kind())
         assert len(the_plan.ops) >= vppclient.DIRECT_MIN_OPS
         vppsim.set_fault(drop_after=10)
-        with pytest.raises(vppclient.VppApplyError) as caught:
+        with pytest.raises(vpp_errors.VppApplyError) as caught:
             vpp.apply(the_plan)
         error = caught.value
         assert error.dropped and error.retval is None and error.to_dict()["connection_lost"]

@@ -12,7 +12,7 @@ from ansible_collections.vpp.maglev.maglevd.vpp.settings import VppSettings
 from ansible_collections.vpp.maglev.maglevd.vpp.warmup import Warmup
 from ansible_collections.vpp.maglev.plugins.module_utils.config import parse
 from ansible_collections.vpp.maglev.plugins.module_utils.desired import desired_state
-from ansible_collections.vpp.maglev.plugins.module_utils.lbstate import Vip, VipKey
+from ansible_collections.vpp.maglev.plugins.module_utils.lb_model import Vip, VipKey
 from ansible_collections.vpp.maglev.plugins.module_utils.weights import BackendState
 from ansible_collections.vpp.maglev.tests.helpers.fake_vpp_client import FakeClient, fake_connection
 

@@ -8,7 +8,7 @@ import json
 
 import pytest
 from ansible.module_utils.testing import patch_module_args
-from ansible_collections.vpp.maglev.plugins.module_utils import common, module_input, planner, vppclient
+from ansible_collections.vpp.maglev.plugins.module_utils import common, module_input, planner, vpp_errors, vppclient
 
 
 class FakeModule:
@@ -50,11 +50,11 @@ def test_stdout_printed_by_vpp_papi_is_captured_and_failures_print_after(monkeyp
     "error, expected",
     [
         (
-            vppclient.VppConnectionError("VPP API socket /x.sock does not exist"),
+            vpp_errors.VppConnectionError("VPP API socket /x.sock does not exist"),
             "VPP API socket /x.sock does not exist",
         ),
         (
-            vppclient.MissingLibrary("vpp_papi", ImportError("no")),
+            vpp_errors.MissingLibrary("vpp_papi", ImportError("no")),
             "Failed to import the required Python library (vpp_papi)",
         ),
         (RuntimeError("odd"), "unexpected error talking to VPP: RuntimeError('odd')"),

@@ -13,7 +13,7 @@ from ansible_collections.vpp.maglev.plugins.module_utils.config_model import (
     VppLbSettings,
 )
 from ansible_collections.vpp.maglev.plugins.module_utils.desired import backend_weights, desired_state
-from ansible_collections.vpp.maglev.plugins.module_utils.lbstate import VipAttrs, VipKey
+from ansible_collections.vpp.maglev.plugins.module_utils.lb_model import VipAttrs, VipKey
 from ansible_collections.vpp.maglev.plugins.module_utils.weights import BackendState
 
 A = ipaddress.ip_address

@@ -11,7 +11,7 @@ from ansible_collections.vpp.maglev.plugins.module_utils.disruption import (
     table_inputs,
     vip_disruption,
 )
-from ansible_collections.vpp.maglev.plugins.module_utils.lbstate import LbConf, LbState, Vip, VipAttrs, VipKey
+from ansible_collections.vpp.maglev.plugins.module_utils.lb_model import LbConf, LbState, Vip, VipAttrs, VipKey
 from ansible_collections.vpp.maglev.plugins.module_utils.maglev_table import build_table, ip46
 from ansible_collections.vpp.maglev.plugins.module_utils.planner import plan
 

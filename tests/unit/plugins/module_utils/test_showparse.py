@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 
 import pytest
-from ansible_collections.vpp.maglev.plugins.module_utils.lbstate import VipKey
+from ansible_collections.vpp.maglev.plugins.module_utils.lb_model import VipKey
 from ansible_collections.vpp.maglev.plugins.module_utils.showparse import (
     parse_lb_state,
     parse_show_lb,

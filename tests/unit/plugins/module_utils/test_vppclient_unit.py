@@ -5,7 +5,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
-from ansible_collections.vpp.maglev.plugins.module_utils import vppclient
+from ansible_collections.vpp.maglev.plugins.module_utils import vpp_errors, vppclient
 from ansible_collections.vpp.maglev.plugins.module_utils.vppapi import connection, reader
 
 
@@ -43,7 +43,7 @@ def client(api):
 def test_apply_checks_every_retval_and_names_applied_and_not_applied():
     api = FakeApi({"c": -81})
     ops = [FakeOp(n) for n in "abcde"]
-    with pytest.raises(vppclient.VppApplyError) as caught:
+    with pytest.raises(vpp_errors.VppApplyError) as caught:
         client(api).apply(ops)
     error = caught.value
     assert api.sent == ["a", "b", "c"]
@@ -55,7 +55,7 @@ def test_apply_checks_every_retval_and_names_applied_and_not_applied():
 
 def test_a_dropped_connection_is_an_apply_error_and_marks_the_client_broken():
     vpp = client(FakeApi({"b": OSError(2, "VPP API client: read failed")}))
-    with pytest.raises(vppclient.VppApplyError, match="connection to VPP was lost") as caught:
+    with pytest.raises(vpp_errors.VppApplyError, match="connection to VPP was lost") as caught:
         vpp.apply([FakeOp("a"), FakeOp("b"), FakeOp("c")])
     assert caught.value.dropped and caught.value.error == "CONNECTION_LOST" and vpp.broken
 
@@ -78,7 +78,7 @@ def test_apply_counts_calls_and_accepts_a_plan():
     ],
 )
 def test_error_names(code, name):
-    assert vppclient.error_name(code) == name
+    assert vpp_errors.error_name(code) == name
 
 
 def test_dump_field_decoding():
@@ -89,7 +89,7 @@ def test_dump_field_decoding():
 
 def test_missing_library_is_specific(monkeypatch):
     monkeypatch.setattr(connection, "VPPApiClient", None)
-    with pytest.raises(vppclient.MissingLibrary, match="vpp_papi"):
+    with pytest.raises(vpp_errors.MissingLibrary, match="vpp_papi"):
         vppclient.connect("/x.sock")
 
 

@@ -6,7 +6,7 @@ import ipaddress
 import re
 
 import pytest
-from ansible_collections.vpp.maglev.plugins.module_utils.lbstate import LbConf, LbState, Vip, VipAttrs, VipKey
+from ansible_collections.vpp.maglev.plugins.module_utils.lb_model import LbConf, LbState, Vip, VipAttrs, VipKey
 from ansible_collections.vpp.maglev.plugins.module_utils.planner import plan
 from ansible_collections.vpp.maglev.plugins.module_utils.wants import (
     ModuleInputError,

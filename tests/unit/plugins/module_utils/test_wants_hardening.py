@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from ansible_collections.vpp.maglev.plugins.module_utils import config
-from ansible_collections.vpp.maglev.plugins.module_utils.lbstate import (
+from ansible_collections.vpp.maglev.plugins.module_utils.lb_model import (
     MAX_TABLE_LENGTH,
     LbConf,
     LbState,

@@ -11,7 +11,7 @@ import re
 import pytest
 import yaml
 from ansible_collections.vpp.maglev.plugins.doc_fragments.vpp import ModuleDocFragment
-from ansible_collections.vpp.maglev.plugins.module_utils import common, maglevd_client, state_module
+from ansible_collections.vpp.maglev.plugins.module_utils import common, maglevd_client, vpp_lb_state_runner
 from ansible_collections.vpp.maglev.plugins.module_utils.operator_actions import BY_MODULE_STATE
 from ansible_collections.vpp.maglev.plugins.module_utils.rules.pool import DEFAULT_WEIGHT
 from ansible_collections.vpp.maglev.plugins.module_utils.weights import MAX_WEIGHT
@@ -49,7 +49,7 @@ def test_the_socket_is_documented_where_the_modules_take_it():
 
 
 def test_every_argument_spec_defaults_to_the_one_constant(monkeypatch):
-    specs = [common.MAGLEVD_SPEC, state_module.argument_spec()]
+    specs = [common.MAGLEVD_SPEC, vpp_lb_state_runner.argument_spec()]
     backend = importlib.import_module("ansible_collections.vpp.maglev.plugins.modules.maglev_backend")
     recorded = {}
     monkeypatch.setattr(backend, "run_module", lambda rules, task, **kwargs: recorded.update(kwargs))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from ansible_collections.vpp.maglev.plugins.module_utils import vppclient
-from ansible_collections.vpp.maglev.plugins.module_utils.lbstate import VipKey
+from ansible_collections.vpp.maglev.plugins.module_utils.lb_model import VipKey
 from ansible_collections.vpp.maglev.tests.helpers.playbook import run_playbook
 from ansible_collections.vpp.maglev.tests.helpers.sample_config import DELETE
 from ansible_collections.vpp.maglev.tests.helpers.sample_config import STATE_CONFIG as BASE_CONFIG

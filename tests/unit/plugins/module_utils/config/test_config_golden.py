@@ -18,7 +18,7 @@ from ansible_collections.vpp.maglev.plugins.module_utils.config_model import (
     TcpParams,
     VppLbSettings,
 )
-from ansible_collections.vpp.maglev.plugins.module_utils.lbstate import LbConf, VipAttrs, VipKey
+from ansible_collections.vpp.maglev.plugins.module_utils.lb_model import LbConf, VipAttrs, VipKey
 from ansible_collections.vpp.maglev.tests.helpers.paths import ROOT
 
 FILES = pathlib.Path(__file__).parent / "files"

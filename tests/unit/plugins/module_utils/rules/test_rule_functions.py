@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 
 import pytest
-from ansible_collections.vpp.maglev.plugins.module_utils import lbstate, weights
+from ansible_collections.vpp.maglev.plugins.module_utils import lb_model, weights
 from ansible_collections.vpp.maglev.plugins.module_utils.rules import backend, frontend, healthcheck, lb_conf, pool
 from ansible_collections.vpp.maglev.plugins.module_utils.rules.issue import Issue
 from ansible_collections.vpp.maglev.plugins.module_utils.rules.values import check_name, read_address
@@ -35,8 +35,8 @@ def test_check_weight_refuses_with_the_allowed_range(value, message):
 
 def test_each_limit_is_defined_once():
     assert weights.MAX_WEIGHT is pool.MAX_WEIGHT == 100
-    assert lbstate.MAX_TABLE_LENGTH is frontend.MAX_TABLE_LENGTH == 65536
-    assert lbstate.PROTOCOLS is frontend.PROTOCOLS and lbstate.ENCAPS is frontend.ENCAPS
+    assert lb_model.MAX_TABLE_LENGTH is frontend.MAX_TABLE_LENGTH == 65536
+    assert lb_model.PROTOCOLS is frontend.PROTOCOLS and lb_model.ENCAPS is frontend.ENCAPS
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,6 @@
 """One table of good and bad values, fed through every entry point that takes them: the
 maglev.yaml reader (maglevd's start, reload and --check load through it too), each module's
-input layer (its argspec Rule, then the wants/state_input function it calls before any VPP
+input layer (its argspec Rule, then the wants/vpp_lb_state_input function it calls before any VPP
 I/O), and maglevd's API. Every entry point must give the same verdict, and a refusal must
 name the same allowed range, so that no entry point can drift from rules/*.py
 (docs/design.md: where each rule lives)."""
@@ -12,8 +12,8 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import pytest
 from ansible_collections.vpp.maglev.plugins.module_utils import config as config_mod
-from ansible_collections.vpp.maglev.plugins.module_utils import state_input, wants
-from ansible_collections.vpp.maglev.plugins.module_utils.lbstate import LbState
+from ansible_collections.vpp.maglev.plugins.module_utils import vpp_lb_state_input, wants
+from ansible_collections.vpp.maglev.plugins.module_utils.lb_model import LbState
 from ansible_collections.vpp.maglev.plugins.module_utils.module_input import ModuleInputError, Rule, check_params
 from ansible_collections.vpp.maglev.plugins.modules import maglev_backend, vpp_lb_backend, vpp_lb_conf, vpp_lb_frontend
 from ansible_collections.vpp.maglev.tests.helpers.sample_config import changed_copy, sample_config
@@ -136,7 +136,7 @@ ENTRIES: Dict[str, Tuple[Optional[Tuple[int, int]], Dict[str, Entry]]] = {
             "vpp_lb_frontend": module_entry(vpp_lb_frontend.RULES["port"], lambda v: frontend(port=v)),
             "vpp_lb_backend": module_entry(vpp_lb_backend.RULES["port"], lambda v: backend(port=v)),
             "vpp_lb_state protected": input_entry(
-                lambda v: state_input.parse_protected([{"vip": "192.0.2.1", "port": v}])
+                lambda v: vpp_lb_state_input.parse_protected([{"vip": "192.0.2.1", "port": v}])
             ),
         },
     ),

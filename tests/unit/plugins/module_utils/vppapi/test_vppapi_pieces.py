@@ -7,7 +7,7 @@ import ipaddress
 from types import SimpleNamespace
 
 import pytest
-from ansible_collections.vpp.maglev.plugins.module_utils.lbstate import VipKey
+from ansible_collections.vpp.maglev.plugins.module_utils.lb_model import VipKey
 from ansible_collections.vpp.maglev.plugins.module_utils.vpp_errors import VppFeatureError
 from ansible_collections.vpp.maglev.plugins.module_utils.vppapi import features, reader, wire
 from ansible_collections.vpp.maglev.plugins.module_utils.vppapi.papi_reader import PapiReaderThread

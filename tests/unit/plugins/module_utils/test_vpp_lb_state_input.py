@@ -6,8 +6,8 @@ import copy
 import ipaddress
 
 import pytest
-from ansible_collections.vpp.maglev.plugins.module_utils import state_input
-from ansible_collections.vpp.maglev.plugins.module_utils.lbstate import VipKey
+from ansible_collections.vpp.maglev.plugins.module_utils import vpp_lb_state_input
+from ansible_collections.vpp.maglev.plugins.module_utils.lb_model import VipKey
 from ansible_collections.vpp.maglev.plugins.module_utils.planner import PlanError
 from ansible_collections.vpp.maglev.plugins.module_utils.views import state_to_config
 from ansible_collections.vpp.maglev.plugins.module_utils.weights import BackendState
@@ -18,34 +18,34 @@ A = ipaddress.ip_address
 
 
 def parsed():
-    return state_input.parse_config(CONFIG)
+    return vpp_lb_state_input.parse_config(CONFIG)
 
 
 def test_assume_up_then_overrides():
-    states = state_input.backend_states(parsed())
+    states = vpp_lb_state_input.backend_states(parsed())
     assert states == {"a": BackendState.UP, "b": BackendState.DISABLED, "c": BackendState.UP}
-    states = state_input.backend_states(parsed(), {"a": "DOWN"})
+    states = vpp_lb_state_input.backend_states(parsed(), {"a": "DOWN"})
     assert states["a"] is BackendState.DOWN and states["c"] is BackendState.UP
 
 
 def test_maglevd_states_are_the_base_and_unknown_names_are_ignored():
     base = {"a": "down", "c": "paused", "gone": "up", "b": "weird"}
-    states = state_input.backend_states(parsed(), {"c": "up"}, base)
+    states = vpp_lb_state_input.backend_states(parsed(), {"c": "up"}, base)
     assert states == {"a": BackendState.DOWN, "b": BackendState.UNKNOWN, "c": BackendState.UP}
 
 
 def test_bad_states_name_every_problem():
-    with pytest.raises(state_input.ModuleInputError) as info:
-        state_input.backend_states(parsed(), {"zz": "up", "a": "sideways"})
+    with pytest.raises(vpp_lb_state_input.ModuleInputError) as info:
+        vpp_lb_state_input.backend_states(parsed(), {"zz": "up", "a": "sideways"})
     message = str(info.value)
     assert "states.zz: no backend zz in the config (backends: a, b, c)" in message
     assert "states.a: 'sideways' is not a backend state (unknown, up, down, paused, disabled, removed)" in message
 
 
 def test_desired_for_follows_the_truth_table():
-    desired = state_input.desired_for(parsed(), {"states": {"a": "down"}})
+    desired = vpp_lb_state_input.desired_for(parsed(), {"states": {"a": "down"}})
     assert desired.vips[WEB].ases == {A("10.0.0.1"): 0, A("10.0.0.2"): 0, A("10.0.0.3"): 40}
-    assert state_input.desired_for(None, {}).vips == {}
+    assert vpp_lb_state_input.desired_for(None, {}).vips == {}
 
 
 @pytest.mark.parametrize(
@@ -66,7 +66,7 @@ def test_protected_patterns(entry, matches):
         "udp53": VipKey.make("192.0.2.10/32", "udp", 53),
         "all": VipKey.make("192.0.2.10/32", "any", 0),
     }
-    chosen = state_input.protected_keys(state_input.parse_protected([entry]), keys.values())
+    chosen = vpp_lb_state_input.protected_keys(vpp_lb_state_input.parse_protected([entry]), keys.values())
     assert {name for name, key in keys.items() if key in chosen} == matches
 
 
@@ -85,8 +85,8 @@ def test_protected_patterns(entry, matches):
     ],
 )
 def test_bad_protected_entries(entry, fragment):
-    with pytest.raises(state_input.ModuleInputError) as info:
-        state_input.parse_protected([entry])
+    with pytest.raises(vpp_lb_state_input.ModuleInputError) as info:
+        vpp_lb_state_input.parse_protected([entry])
     assert fragment in str(info.value)
 
 
@@ -98,7 +98,7 @@ def test_plain_turns_subclasses_into_builtins():
         pass
 
     data = {TaggedStr("k"): [TaggedInt(80), (TaggedStr("x"), True, None, 1.5)]}
-    result = state_input.plain(data)
+    result = vpp_lb_state_input.plain(data)
     assert result == {"k": [80, ["x", True, None, 1.5]]}
     # exact types, not isinstance: the tagged subclasses must be gone
     assert (type(next(iter(result))), type(result["k"][0])) == (str, int)
@@ -110,16 +110,16 @@ def test_tagged_ints_validate_like_ints():
 
     data = copy.deepcopy(CONFIG)
     data["maglev"]["frontends"]["web"]["port"] = TaggedInt(80)
-    assert state_input.parse_config(data).frontends["web"].port == 80
+    assert vpp_lb_state_input.parse_config(data).frontends["web"].port == 80
 
 
 def test_config_failure_lists_every_error():
     bad = copy.deepcopy(CONFIG)
     bad["maglev"]["backends"]["a"]["address"] = "10.0.0.256"
     bad["maglev"]["frontends"]["web"]["port"] = 70000
-    with pytest.raises(state_input.config_mod.ConfigError) as info:
-        state_input.parse_config(bad)
-    failure = state_input.config_failure(info.value, "config")
+    with pytest.raises(vpp_lb_state_input.config_mod.ConfigError) as info:
+        vpp_lb_state_input.parse_config(bad)
+    failure = vpp_lb_state_input.config_failure(info.value, "config")
     assert {error["path"] for error in failure["errors"]} == {"maglev.backends.a.address", "maglev.frontends.web.port"}
     assert failure["msg"].startswith("config is not a valid maglev.yaml (2 errors): ")
 
@@ -127,41 +127,43 @@ def test_config_failure_lists_every_error():
 def test_load_src_reports_lines(tmp_path):
     path = tmp_path / "maglev.yaml"
     path.write_text("maglev:\n  backends:\n    a:\n      address: nope\n")
-    with pytest.raises(state_input.config_mod.ConfigError) as info:
-        state_input.load_src(str(path))
+    with pytest.raises(vpp_lb_state_input.config_mod.ConfigError) as info:
+        vpp_lb_state_input.load_src(str(path))
     assert [(e.path, e.line) for e in info.value.errors] == [("maglev.backends.a.address", 4)]
-    with pytest.raises(state_input.config_mod.ConfigSyntaxError):
-        state_input.load_src(str(tmp_path / "missing.yaml"))
+    with pytest.raises(vpp_lb_state_input.config_mod.ConfigSyntaxError):
+        vpp_lb_state_input.load_src(str(tmp_path / "missing.yaml"))
 
 
 def test_load_src_keeps_yes_a_string(tmp_path):
     path = tmp_path / "maglev.yaml"
     path.write_text("maglev:\n  backends:\n    no: {address: 10.0.0.1}\n")
-    data, cfg = state_input.load_src(str(path))
+    data, cfg = vpp_lb_state_input.load_src(str(path))
     assert list(data["maglev"]["backends"]) == ["no"] and "no" in cfg.backends
 
 
 def test_render_against_nothing_and_against_itself():
-    result = state_input.render(parsed(), {"estimate_disruption": True})
+    result = vpp_lb_state_input.render(parsed(), {"estimate_disruption": True})
     assert result["rendered"] == result["commands"] and not result["changed"]
     assert result["rendered"][1] == "lb vip 192.0.2.10/32 protocol tcp port 80 encap gre4 new_len 1024"
     assert result["summary"]["vips_added"] == 1 and result["summary"]["ases_added"] == 3
     # The after of a render, fed back as the running state, renders nothing.
-    after = state_input.desired_for(parsed(), {})
-    again = state_input.render(parsed(), {"running_state": state_to_config(after)})
+    after = vpp_lb_state_input.desired_for(parsed(), {})
+    again = vpp_lb_state_input.render(parsed(), {"running_state": state_to_config(after)})
     assert again["rendered"] == [] and again["disruption"] == {}
 
 
 def test_render_guard_and_parse():
     empty = copy.deepcopy(CONFIG)
     empty["maglev"]["frontends"]["web"]["pools"] = [{"name": "p", "backends": {"a": {"weight": 0}}}]
-    running = state_to_config(state_input.desired_for(parsed(), {}))
+    running = state_to_config(vpp_lb_state_input.desired_for(parsed(), {}))
     with pytest.raises(PlanError):
-        state_input.render(state_input.parse_config(empty), {"running_state": running})
-    ok = state_input.render(state_input.parse_config(empty), {"running_state": running, "allow_empty": True})
+        vpp_lb_state_input.render(vpp_lb_state_input.parse_config(empty), {"running_state": running})
+    ok = vpp_lb_state_input.render(
+        vpp_lb_state_input.parse_config(empty), {"running_state": running, "allow_empty": True}
+    )
     assert ok["summary"]["ases_removed"] == 2
-    with pytest.raises(state_input.ModuleInputError):
-        state_input.parse({"running_config": ""})
+    with pytest.raises(vpp_lb_state_input.ModuleInputError):
+        vpp_lb_state_input.parse({"running_config": ""})
 
 
 # Plain `show lb vips` (no [index]: format_lb_vip, not format_lb_vip_detailed) and text from the
@@ -172,19 +174,23 @@ def test_render_guard_and_parse():
 )
 def test_running_config_without_a_vip_section_is_an_error(text):
     for call in (
-        lambda: state_input.parse({"running_config": text}),
-        lambda: state_input.render(parsed(), {"running_config": text}),
+        lambda: vpp_lb_state_input.parse({"running_config": text}),
+        lambda: vpp_lb_state_input.render(parsed(), {"running_config": text}),
     ):
-        with pytest.raises(state_input.ModuleInputError, match=r"^running_config: no VIP found .*show lb vips verbose"):
+        with pytest.raises(
+            vpp_lb_state_input.ModuleInputError, match=r"^running_config: no VIP found .*show lb vips verbose"
+        ):
             call()
 
 
 def test_running_config_with_a_bad_prefix_names_the_option():
-    with pytest.raises(state_input.ModuleInputError, match=r"^running_config: show lb vips: bad VIP prefix 'foo/32'"):
-        state_input.parse({"running_config": " ip4-gre4 [0] foo/32\n"})
+    with pytest.raises(
+        vpp_lb_state_input.ModuleInputError, match=r"^running_config: show lb vips: bad VIP prefix 'foo/32'"
+    ):
+        vpp_lb_state_input.parse({"running_config": " ip4-gre4 [0] foo/32\n"})
 
 
 def test_running_config_of_a_vip_parses():
     text = " ip4-gre4 [0] 192.0.2.10/32\n   new_size:1024\n   protocol:6 port:80\n   #as:1\n     10.0.0.1 1024 buckets   0 flows  dpo:5 used\n"
-    frontends = state_input.parse({"running_config": text})["parsed"]["maglev"]["frontends"]
+    frontends = vpp_lb_state_input.parse({"running_config": text})["parsed"]["maglev"]["frontends"]
     assert [fe["address"] for fe in frontends.values()] == ["192.0.2.10/32"]

@@ -19,7 +19,7 @@ from . import config as config_mod
 from .config_model import Config
 from .desired import assumed_states, desired_state
 from .disruption import plan_disruption
-from .lbstate import PROTOCOLS, LbState, VipKey
+from .lb_model import PROTOCOLS, LbState, VipKey
 from .maglevd_client import DEFAULT_SOCKET
 from .module_input import ModuleInputError, fail_on_issues
 from .planner import STATES as WRITE_STATES

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, Optional
 
-from . import maglevd_client, state_input
+from . import maglevd_client, vpp_lb_state_input
 from .common import (
     CONNECTION_SPEC,
     ModuleFailure,
@@ -27,13 +27,13 @@ from .common import (
 from .config_errors import ConfigError
 from .config_model import Config
 from .disruption import plan_disruption
-from .lbstate import LbState
+from .lb_model import LbState
 from .planner import plan
 
 
 def argument_spec() -> dict:
     spec = dict(CONNECTION_SPEC)
-    spec.update(state_input.STATE_SPEC)
+    spec.update(vpp_lb_state_input.STATE_SPEC)
     spec["force"] = {"type": "bool", "default": False}  # write with health assume_up where maglevd runs
     return spec
 
@@ -42,8 +42,8 @@ def module_kwargs() -> dict:
     """Keyword arguments of AnsibleModule for vpp_lb_state (and the action plugin's check)."""
     return {
         "argument_spec": argument_spec(),
-        "mutually_exclusive": state_input.MUTUALLY_EXCLUSIVE,
-        "required_if": state_input.REQUIRED_IF,
+        "mutually_exclusive": vpp_lb_state_input.MUTUALLY_EXCLUSIVE,
+        "required_if": vpp_lb_state_input.REQUIRED_IF,
         "supports_check_mode": True,
     }
 
@@ -68,18 +68,18 @@ def run(module: Any) -> dict:
         )
     config = _config(params)
     with input_errors():
-        if state in state_input.OFFLINE_STATES:
-            return state_input.parse(params) if state == "parsed" else state_input.render(config, params)
-        patterns = state_input.parse_protected(params.get("protected"))
+        if state in vpp_lb_state_input.OFFLINE_STATES:
+            return vpp_lb_state_input.parse(params) if state == "parsed" else vpp_lb_state_input.render(config, params)
+        patterns = vpp_lb_state_input.parse_protected(params.get("protected"))
         base = None
         if config is not None and params["health"] == "maglevd" and state != "gathered":
             base = maglevd_states(params)
-        desired = state_input.desired_for(config, params, base)
+        desired = vpp_lb_state_input.desired_for(config, params, base)
 
     with vpp_session(module, writes=state != "gathered") as vpp:
         current = vpp.read_state()
         if state == "gathered":
-            return state_input.gathered(current)
+            return vpp_lb_state_input.gathered(current)
         return _converge(module, vpp, current, desired, patterns)
 
 
@@ -88,9 +88,9 @@ def _config(params: Dict[str, Any]) -> Optional[Config]:
     if params.get("config") is None:
         return None
     try:
-        return state_input.parse_config(params["config"])
+        return vpp_lb_state_input.parse_config(params["config"])
     except ConfigError as exc:
-        raise ModuleFailure(**state_input.config_failure(exc, "config")) from None
+        raise ModuleFailure(**vpp_lb_state_input.config_failure(exc, "config")) from None
 
 
 def _converge(module: Any, vpp: Any, current: LbState, desired: LbState, patterns: list) -> dict:
@@ -99,16 +99,16 @@ def _converge(module: Any, vpp: Any, current: LbState, desired: LbState, pattern
         current,
         desired,
         params["state"],
-        protected=state_input.protected_keys(patterns, current.vips),
+        protected=vpp_lb_state_input.protected_keys(patterns, current.vips),
         flush_removed=params["flush"],
         allow_empty=params["allow_empty"],
     )
-    state_input.guard_emptying(the_plan, params["state"], params["allow_empty"])
+    vpp_lb_state_input.guard_emptying(the_plan, params["state"], params["allow_empty"])
     if the_plan:
         refuse_assume_up_if_maglevd(module, the_plan.changed_vips())
     disruption = plan_disruption(the_plan) if params["estimate_disruption"] else None
     try:
-        result = run_plan(module, vpp, the_plan, state_input.result_view(params, the_plan))
+        result = run_plan(module, vpp, the_plan, vpp_lb_state_input.result_view(params, the_plan))
     except ModuleFailure as exc:
         if disruption is not None:
             exc.fields.setdefault("disruption", disruption)
