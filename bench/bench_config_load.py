@@ -19,19 +19,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import resource
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from _common import ROOT, median, percentile
+from _common import median, percentile
 from ansible_collections.vpp.maglev.maglevd import gctune
 from ansible_collections.vpp.maglev.maglevd.check import load_checked
 from ansible_collections.vpp.maglev.plugins.module_utils import config_yaml
 from ansible_collections.vpp.maglev.plugins.module_utils.config_compose import Composer
-
-sys.path.insert(0, str(ROOT / "tests" / "unit" / "config"))
-from test_config_limits import big_config  # the same generator the limit-math test uses
+from ansible_collections.vpp.maglev.tests.helpers.sample_config import big_config  # shared with the limit-math test
 
 
 def rss_mb() -> float:

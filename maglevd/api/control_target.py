@@ -39,11 +39,9 @@ class ControlTarget(Protocol):
 
     def backend_action(self, name: str, action: str, *, force: bool) -> Dict[str, Any]:
         """The backend's view after the action, with `changed`; the guard applies unless force."""
-        ...
 
     def set_weight(self, frontend: str, pool: str, backend: str, weight: Any, *, force: bool) -> Dict[str, Any]:
         """The frontend's view after the change, with `changed`; the guard applies unless force."""
-        ...
 
     async def check_config(self) -> Dict[str, Any]: ...
 
@@ -59,7 +57,6 @@ class ControlTarget(Protocol):
 
     def frontend_members(self, frontend: str) -> FrozenSet[str]:
         """The backends of a frontend (for an event filter); raises NotFound."""
-        ...
 
     def subscribe(
         self, maxsize: int, accept: Optional[Callable[[Event], bool]], *, probes: bool, logs: bool
@@ -67,7 +64,6 @@ class ControlTarget(Protocol):
 
     def replay(self, backend: Optional[str], frontend: Optional[str]) -> Iterable[Dict[str, Any]]:
         """Current states as from == to events, so a watcher starts from the truth."""
-        ...
 
     def want_log_broadcast(self, level: int) -> None: ...
 

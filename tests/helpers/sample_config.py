@@ -240,3 +240,18 @@ def probed_config(port: int) -> str:
         },
         address="192.0.2.1",
     )
+
+
+def big_config(backends: int, per_frontend: int = 200) -> str:
+    """A maglev.yaml of many backends, 200 per frontend (the limit-math test and bench/bench_config_load.py)."""
+    out = ["maglev:", "  vpp:", "    lb: {ipv4-src-address: 192.0.2.1}", "  healthchecks:"]
+    out.append("    hc: {type: http, port: 80}")
+    out.append("  backends:")
+    for b in range(backends):
+        out.append("    b%d: {address: 10.%d.%d.%d, healthcheck: hc}" % (b, b >> 16, (b >> 8) & 255, b & 255))
+    out.append("  frontends:")
+    for f in range(backends // per_frontend):
+        out += ["    f%d:" % f, "      address: 198.18.%d.%d" % (f >> 8, f & 255), "      port: 80"]
+        out += ["      pools:", "        - name: main", "          backends:"]
+        out += ["            b%d: {}" % b for b in range(f * per_frontend, (f + 1) * per_frontend)]
+    return "\n".join(out) + "\n"

@@ -65,7 +65,7 @@ def test_sync_queue_retires_the_vips_a_reload_dropped():
     queue.add(["other", "web"])
     queue.retire(old, new)
     assert queue.retired == {vip(old, "other")} and queue.pending == {"web"}
-    queue.retire(new, old)  # back again: no longer retired
+    queue.retire(old=new, new=old)  # back again: no longer retired
     assert queue.retired == set()
 
 

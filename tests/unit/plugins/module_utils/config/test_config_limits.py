@@ -14,6 +14,7 @@ import pytest
 from ansible_collections.vpp.maglev.plugins.module_utils import config, config_yaml
 from ansible_collections.vpp.maglev.plugins.module_utils.config_compose import Limits
 from ansible_collections.vpp.maglev.tests.helpers.paths import ROOT
+from ansible_collections.vpp.maglev.tests.helpers.sample_config import big_config
 
 LIMITS = config_yaml.LIMITS
 
@@ -131,21 +132,6 @@ def test_file_size_limit(tmp_path):
     assert result.stderr == "%s: the file is larger than the limit of 64 MiB for a maglev.yaml\n" % path
     with pytest.raises(config.ConfigSyntaxError, match="more than the limit of 64 MiB"):
         config.load_text("#" * (LIMITS.max_bytes + 1), "x")
-
-
-def big_config(backends: int, per_frontend: int = 200) -> str:
-    """A maglev.yaml of many backends, 200 per frontend (shared with bench/bench_config_load.py)."""
-    out = ["maglev:", "  vpp:", "    lb: {ipv4-src-address: 192.0.2.1}", "  healthchecks:"]
-    out.append("    hc: {type: http, port: 80}")
-    out.append("  backends:")
-    for b in range(backends):
-        out.append("    b%d: {address: 10.%d.%d.%d, healthcheck: hc}" % (b, b >> 16, (b >> 8) & 255, b & 255))
-    out.append("  frontends:")
-    for f in range(backends // per_frontend):
-        out += ["    f%d:" % f, "      address: 198.18.%d.%d" % (f >> 8, f & 255), "      port: 80"]
-        out += ["      pools:", "        - name: main", "          backends:"]
-        out += ["            b%d: {}" % b for b in range(f * per_frontend, (f + 1) * per_frontend)]
-    return "\n".join(out) + "\n"
 
 
 def test_a_200000_backend_config_is_far_inside_the_limits():

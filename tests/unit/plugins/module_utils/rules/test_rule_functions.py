@@ -34,8 +34,10 @@ def test_check_weight_refuses_with_the_allowed_range(value, message):
 
 
 def test_each_limit_is_defined_once():
-    assert weights.MAX_WEIGHT is pool.MAX_WEIGHT == 100
-    assert lb_model.MAX_TABLE_LENGTH is frontend.MAX_TABLE_LENGTH == 65536
+    assert weights.MAX_WEIGHT is pool.MAX_WEIGHT
+    assert pool.MAX_WEIGHT == 100
+    assert lb_model.MAX_TABLE_LENGTH is frontend.MAX_TABLE_LENGTH
+    assert frontend.MAX_TABLE_LENGTH == 65536
     assert lb_model.PROTOCOLS is frontend.PROTOCOLS and lb_model.ENCAPS is frontend.ENCAPS
 
 
