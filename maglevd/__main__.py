@@ -1,27 +1,17 @@
 """maglevd entry point: `python -m ansible_collections.vpp.maglev.maglevd --config FILE`.
 
-Every flag can also be set by a MAGLEV_* environment variable; the flag wins:
-
-    --config              MAGLEV_CONFIG              /etc/vpp-maglev/maglev.yaml
-    --control-socket      MAGLEV_SOCKET              /run/maglevd/maglevd.sock ("" = none)
-                          (MAGLEV_CONTROL_SOCKET: deprecated alias, logged as deprecated-variable)
-    --control-addr        MAGLEV_CONTROL_ADDR        (none) host:port, needs a token
-    --control-token-file  MAGLEV_CONTROL_TOKEN_FILE  (none); or the token itself in MAGLEV_CONTROL_TOKEN
-    --metrics-addr        MAGLEV_METRICS_ADDR        (none) host:port for Prometheus /metrics
-    --vpp-api-addr        MAGLEV_VPP_API_ADDR        /run/vpp/api.sock ("" = run without VPP)
-    --log-level           MAGLEV_LOG_LEVEL           info (debug, info, warn, error)
-    --check FILE          validate FILE and exit (0 valid, 1 not YAML, 2 invalid)
-    --version
-
-Exit codes: 0 clean stop (SIGTERM/SIGINT), 1 cannot start (listener, netns, token) or
-crashed, 2 invalid configuration or flags at start. SIGHUP reloads the configuration (kept
-on error).
+Every flag, its default and the MAGLEV_* variable that sets it are one table (`maglevd_flags`):
+`--help`, the man page (`maglevd --man`, manpage.py) and argparse are built from it (a test
+holds docs/maglevd.md's table to it). The flag wins over the variable. Exit codes are one table for
+maglevd and maglevc (exit_codes.py; docs/maglevd.md, "Exit codes"). SIGHUP reloads the
+configuration (kept on error).
 
 Once the flags are parsed, every line the process writes is a JSON log line (log.py routes
 warnings, other libraries' logs, uncaught exceptions and stray stderr writes through it), and
-the last one is `stopped` with the exit code the process then returns. Nothing runs after
-`stopping`: the probes, the reloads, the API and the components are stopped and awaited
-before `stopped`. (`--check`, `--help` and `--version` are for people and print text.)
+the last one is `stopped` with the exit code the process then returns; a bad flag too is a
+`startup-failed` line (exit 64). Nothing runs after `stopping`: the probes, the reloads, the
+API and the components are stopped and awaited before `stopped`. (`--check`, `--help`,
+`--man` and `--version` are for people and print text.)
 """
 
 from __future__ import annotations
@@ -32,22 +22,25 @@ import logging
 import os
 import signal
 import sys
-from typing import Any, List, NoReturn, Optional, Tuple
+from typing import Any, List, Mapping, NoReturn, Optional, Tuple
 
 from ..plugins.module_utils.quoting import clip
 from .check import main_check
 from .environment import DEPRECATED_SOCKET_VAR, SOCKET_VAR, control_socket
+from .exit_codes import EX_USAGE, EXIT_OK, EXIT_SEMANTIC, EXIT_SYNTAX
+from .flags import Flag, Parser, add_flags, environment_rows, exit_codes_block, rows_block
 from .version import VERSION
 
-EXIT_OK, EXIT_START, EXIT_CONFIG = 0, 1, 2
+EXIT_START, EXIT_CONFIG = EXIT_SYNTAX, EXIT_SEMANTIC  # the process's meanings of 1 and 2
 EXIT_CRASH = EXIT_START
+DESCRIPTION = "VPP Maglev health-check daemon: probes backends and programs VPP's lb plugin."
 
 
 class UsageError(Exception):
-    """A bad flag: reported as a JSON line (exit 2), not argparse's usage text."""
+    """A bad flag: reported as a JSON line (exit 64), not argparse's usage text."""
 
 
-class _Parser(argparse.ArgumentParser):
+class _Parser(Parser):
     def error(self, message: str) -> NoReturn:
         raise UsageError(message)
 
@@ -67,25 +60,103 @@ def parse_addr(value: str, flag: str) -> Optional[Tuple[Optional[str], int]]:
     return (host or None, int(port))
 
 
-def build_parser() -> argparse.ArgumentParser:
+def maglevd_flags() -> List[Flag]:
+    """maglevd's flags: the one table (docs/maglevd.md, "Flags and environment")."""
+    from ..plugins.module_utils.maglevd_client import DEFAULT_SOCKET
     from .daemon import DEFAULT_CONFIG, DEFAULT_VPP_API
 
-    env = os.environ.get
-    parser = _Parser(prog="maglevd", description="VPP Maglev health-check daemon")
-    parser.add_argument("--config", default=env("MAGLEV_CONFIG", DEFAULT_CONFIG), help="maglev.yaml to run")
-    parser.add_argument(
-        "--control-socket",
-        default=None,
-        help=f"control socket (${SOCKET_VAR}; ${DEPRECATED_SOCKET_VAR} is a deprecated alias); '' = none",
+    return [
+        Flag("--config", "maglev.yaml to run", "MAGLEV_CONFIG", DEFAULT_CONFIG, "FILE"),
+        Flag(
+            "--control-socket",
+            f"control socket; '' = none ({DEPRECATED_SOCKET_VAR}: deprecated alias of {SOCKET_VAR})",
+            SOCKET_VAR,
+            DEFAULT_SOCKET,
+            "PATH",
+            env_later=True,
+        ),
+        Flag(
+            "--control-addr",
+            "TCP control listener host:port, [v6]:port or :port; needs a token",
+            "MAGLEV_CONTROL_ADDR",
+            None,
+            "ADDR",
+        ),
+        Flag(
+            "--control-token-file",
+            "file holding the TCP listener's token (or the token in MAGLEV_CONTROL_TOKEN)",
+            "MAGLEV_CONTROL_TOKEN_FILE",
+            None,
+            "FILE",
+        ),
+        Flag("--metrics-addr", "host:port of the Prometheus /metrics listener", "MAGLEV_METRICS_ADDR", None, "ADDR"),
+        Flag(
+            "--vpp-api-addr",
+            "VPP's binary API socket; '' = run the checker without VPP",
+            "MAGLEV_VPP_API_ADDR",
+            DEFAULT_VPP_API,
+            "PATH",
+        ),
+        Flag("--log-level", "log level", "MAGLEV_LOG_LEVEL", "info", "LEVEL", ("debug", "info", "warn", "error")),
+        Flag("--check", "validate FILE and exit (see exit codes)", metavar="FILE"),
+        Flag("--man", "print the maglevd(8) manual page (roff) and exit", action="store_true"),
+    ]
+
+
+def environment_only() -> List[Tuple[str, str]]:
+    """(variable, what it sets) for the variables that have no flag: the listeners' limits
+    (listeners.ENV, docs/api.md) and the VPP ping interval (vpp/settings.py)."""
+    from .listeners import ENV as API_LIMITS
+    from .listeners import ListenerLimits
+    from .vpp.settings import PING_ENV, VppSettings
+
+    rows = [("MAGLEV_CONTROL_TOKEN", "the TCP listener's token, when --control-token-file is not given")]
+    defaults = ListenerLimits()
+    for name, (field, kind, low, high) in API_LIMITS.items():
+        unit = "" if kind is int else " s"
+        lowest, highest, default = (_number(kind(value)) for value in (low, high, getattr(defaults, field)))
+        rows.append((name, f"API {field.replace('_', ' ')}, {lowest} to {highest}{unit} (default: {default})"))
+    rows.append((PING_ENV, f"seconds between VPP control_pings (default: {VppSettings().ping_interval:g})"))
+    return rows
+
+
+def _number(value: float) -> str:
+    return str(value) if isinstance(value, int) else f"{value:g}"
+
+
+def epilog() -> str:
+    """--help's epilog: the variables with no flag, then the exit codes."""
+    return rows_block("environment (no flag)", environment_only()) + "\n\n" + exit_codes_block("maglevd")
+
+
+def environment_rows_all() -> List[Tuple[str, str]]:
+    """Every variable maglevd reads: the flags' and the ones with no flag (the man page's ENVIRONMENT)."""
+    return environment_rows(maglevd_flags()) + environment_only()
+
+
+def manpage(parser: argparse.ArgumentParser) -> str:
+    """maglevd(8) as roff, from the parser and the tables its --help shows."""
+    from .exit_codes import exit_codes
+    from .manpage import ManPage, Section, render
+
+    description = Section(
+        "description",
+        DESCRIPTION + "\n\nmaglevd logs JSON lines on stdout; the last one is `stopped` with the exit code. "
+        "SIGHUP reloads the configuration (the running one is kept on error); SIGTERM and SIGINT stop it "
+        "cleanly. maglevc(1) is its command-line client.",
     )
-    parser.add_argument("--control-addr", default=env("MAGLEV_CONTROL_ADDR", ""), help="optional TCP host:port")
-    parser.add_argument("--control-token-file", default=env("MAGLEV_CONTROL_TOKEN_FILE", ""))
-    parser.add_argument("--metrics-addr", default=env("MAGLEV_METRICS_ADDR", ""), help="host:port for /metrics")
-    parser.add_argument("--vpp-api-addr", default=env("MAGLEV_VPP_API_ADDR", DEFAULT_VPP_API))
-    parser.add_argument(
-        "--log-level", default=env("MAGLEV_LOG_LEVEL", "info"), choices=["debug", "info", "warn", "error"]
-    )
-    parser.add_argument("--check", metavar="FILE", help="validate FILE and exit (0 valid, 1 not YAML, 2 invalid)")
+    after = [
+        Section("environment", "A flag wins over its variable.", environment_rows_all()),
+        Section("exit status", rows=[(str(code), text) for code, text in exit_codes("maglevd")]),
+        Section("see also", "maglevc(1); docs/maglevd.md in the vpp.maglev collection."),
+    ]
+    page = ManPage("maglevd", 8, "VPP Maglev health-check daemon", parser, VERSION, [description], after)
+    return render(page)
+
+
+def build_parser(environ: Optional[Mapping[str, str]] = None) -> argparse.ArgumentParser:
+    parser = _Parser(prog="maglevd", description=DESCRIPTION, epilog_factory=epilog)
+    add_flags(parser, maglevd_flags(), os.environ if environ is None else environ)
     parser.add_argument("--version", action="version", version="maglevd %s" % VERSION)
     return parser
 
@@ -140,7 +211,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     try:
         args = parser.parse_args(argv)
     except UsageError as exc:
-        return _early_exit("startup-failed", EXIT_CONFIG, error=clip(f"maglevd: {exc}", 300))
+        return _early_exit("startup-failed", EX_USAGE, error=clip(f"maglevd: {exc}", 300))
+    if args.man:
+        sys.stdout.write(manpage(parser))
+        return EXIT_OK
     if args.check:
         return main_check(args.check)
 
@@ -229,7 +303,7 @@ def _daemon_options(args: argparse.Namespace) -> Any:
         control_addr = parse_addr(args.control_addr, "--control-addr")
         metrics_addr = parse_addr(args.metrics_addr, "--metrics-addr")
     except argparse.ArgumentTypeError as exc:
-        raise _StartupError(EXIT_CONFIG, str(exc))
+        raise _StartupError(EX_USAGE, str(exc))
     try:
         token = _token(args)
     except OSError as exc:

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The README's demo command: set everything up, then converge a sample config against the
-# simulator with maglevd probing three local backends, show a failover, and run a drift check.
+# The README's demo command: set everything up, then run playbooks/demo.yml against the
+# simulator: plan (check mode + diff), apply, no-op, maglevd takes over, the whole primary pool
+# fails and the backup pool serves (timed), fail-back, drift check. docs/first-hour.md walks it.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"

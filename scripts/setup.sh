@@ -19,11 +19,15 @@ find_python() {
     return 1
 }
 
-# System tools the checks use: systemd-analyze (the role's unit file is verified with it) and
-# the shellcheck tool (ansible-test sanity skips its shellcheck test without it).
+# System tools the checks use: systemd-analyze (the role's unit file is verified with it),
+# the shellcheck tool (ansible-test sanity skips its shellcheck test without it), man and groff
+# (the man pages are rendered with `man -l`) and zsh (maglevc's zsh completion is tried in it).
 missing=""
 command -v systemd-analyze >/dev/null 2>&1 || missing="$missing systemd"
 command -v shellcheck >/dev/null 2>&1 || missing="$missing shellcheck"
+command -v man >/dev/null 2>&1 || missing="$missing man-db"
+command -v groff >/dev/null 2>&1 || missing="$missing groff-base"
+command -v zsh >/dev/null 2>&1 || missing="$missing zsh"
 if [ -n "$missing" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     # shellcheck disable=SC2086  # word splitting is wanted: one package per word
     # Not fatal: without them the unit-file check and sanity's shellcheck test are skipped, with a warning.

@@ -47,6 +47,8 @@ class ControlApi:
         self.runner: Optional[web.AppRunner] = None
         self.metrics_runner: Optional[web.AppRunner] = None
         self.socket_path: Optional[str] = None
+        self.socket_inode: Optional[int] = None  # the socket we bound: only that one is removed
+        self.created_dirs: List[str] = []  # the socket's directories this daemon made, deepest first
         self.tcp_address: Optional[Tuple[str, int]] = None
         self.metrics_address: Optional[Tuple[str, int]] = None
         self.limits = ListenerLimits()
@@ -99,9 +101,10 @@ class ControlApi:
         self.runner = self._runner(self.build_app(token))
         await self.runner.setup()
         if socket_path:
+            self.created_dirs = make_socket_dir(os.path.dirname(socket_path) or ".")
             sock = bind_unix_socket(socket_path)
+            self.socket_path, self.socket_inode = socket_path, os.stat(socket_path).st_ino
             await self._site(self.runner, "unix", sock=sock).start()
-            self.socket_path = socket_path
         if tcp is not None:
             site = self._site(self.runner, "tcp", host=tcp[0], port=tcp[1])
             await site.start()
@@ -165,11 +168,8 @@ class ControlApi:
         for runner in (self.runner, self.metrics_runner):
             if runner is not None:
                 await runner.cleanup()
-        if self.socket_path:
-            try:
-                os.unlink(self.socket_path)
-            except FileNotFoundError:
-                pass
+        remove_created(self.socket_path, self.socket_inode, self.created_dirs)
+        self.socket_path, self.created_dirs = None, []
 
 
 class _ListenerCollector:
@@ -197,11 +197,41 @@ class _ListenerCollector:
         return [open_, cap, refused, stalled]
 
 
+def make_socket_dir(directory: str) -> List[str]:
+    """Create the socket's directory (0750) and its missing parents; the ones made, deepest
+    first, so that a stop removes exactly those (docs/api.md: nothing is left behind)."""
+    missing: List[str] = []
+    path = os.path.abspath(directory)
+    while not os.path.isdir(path):
+        missing.append(path)
+        path = os.path.dirname(path)
+    made: List[str] = []
+    for path in reversed(missing):
+        try:
+            os.mkdir(path, 0o750)
+        except FileExistsError:  # made meanwhile by someone else: theirs, not ours
+            continue
+        made.insert(0, path)
+    return made
+
+
+def remove_created(socket_path: Optional[str], inode: Optional[int], dirs: List[str]) -> None:
+    """Remove our socket (not one that replaced it) and the directories we made, while empty."""
+    if socket_path and inode is not None:
+        try:
+            if os.lstat(socket_path).st_ino == inode:
+                os.unlink(socket_path)
+        except FileNotFoundError:
+            pass
+    for directory in dirs:
+        try:
+            os.rmdir(directory)
+        except OSError:  # not empty (something else lives there now) or gone: leave it
+            break
+
+
 def bind_unix_socket(path: str) -> socket.socket:
-    """A listening Unix socket at path, mode 0660, parent created 0750; refuses to steal a live one."""
-    directory = os.path.dirname(path) or "."
-    if not os.path.isdir(directory):
-        os.makedirs(directory, mode=0o750, exist_ok=True)
+    """A listening Unix socket at path (its directory exists), mode 0660; refuses to steal a live one."""
     if os.path.lexists(path):
         if not stat.S_ISSOCK(os.lstat(path).st_mode):
             raise ApiError(0, "socket-path", f"control socket {path} exists and is not a socket")

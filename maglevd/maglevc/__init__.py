@@ -22,11 +22,13 @@ Commands (keywords and names may be abbreviated to any unique prefix; an exact m
 maglevd refuses to pause, disable or zero-weight the last backend that serves a frontend;
 `--force` does it anyway.
 
-Exit codes: 0 ok, 1 maglevd refused the request, 2 usage error, 3 maglevd not reachable.
+Exit codes: 0 ok, 1 maglevd refused the request, 3 maglevd not reachable, 64 usage error
+(exit_codes.py, one table for maglevd and maglevc).
 
 The package, one job per file: command_tree.py (the words), command_parser.py (words ->
 handler), render.py (answers -> text), runner.py (one command against the daemon), shell.py
-(the interactive shell), main.py (flags and the process's exit).
+(the interactive shell), completion.py (bash and zsh completion), main.py (flags and the
+process's exit).
 """
 
 from .main import main

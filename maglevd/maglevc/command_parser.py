@@ -14,7 +14,7 @@ MAX_LISTED = 10  # candidates named in an "ambiguous" error
 
 
 class UsageError(Exception):
-    """A command maglevc cannot run as typed (exit 2)."""
+    """A command maglevc cannot run as typed (exit 64, EX_USAGE)."""
 
 
 def match_keyword(word: str, nodes: Sequence[Node]) -> Tuple[Optional[Node], List[Node]]:

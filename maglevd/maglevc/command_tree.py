@@ -7,7 +7,7 @@ parser (command_parser.py), the shell's completion and its `?` help all walk thi
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 
 @dataclass
@@ -121,3 +121,48 @@ TREE = Node(
         keyword("help", "list commands", "help"),
     ],
 )
+
+# What each handler does, one line: maglevc --help and maglevc(1)'s COMMANDS (command_lines).
+HANDLER_HELP = {
+    "show_version": "maglevd's and maglevc's versions",
+    "show_status": "the daemon's status",
+    "show_frontends": "all frontends",
+    "show_frontend": "one frontend: its pools and weights",
+    "show_backends": "all backends",
+    "show_backend": "one backend: state and last probes",
+    "show_healthchecks": "all healthchecks",
+    "show_healthcheck": "one healthcheck",
+    "show_vpp_info": "the VPP connection and version",
+    "show_vpp_lb_state": "what VPP's lb plugin holds now",
+    "set_backend": "an operator action on a backend",
+    "set_weight": "a pool member's runtime weight",
+    "watch_events": "follow state changes until Ctrl-C",
+    "config_check": "validate the daemon's config file",
+    "config_reload": "reload the daemon's config file",
+    "sync_vpp": "a full VPP sync now",
+    "quit": "leave the shell",
+    "help": "list the commands",
+}
+
+
+def _syntax(node: Node) -> str:
+    """A word of a command's syntax: a keyword, `<kind>`, or a slot's choices (`pause|resume|...`)."""
+    if node.kind is not None and "|" in node.help:
+        return node.help
+    return node.word
+
+
+def command_lines(node: Node = TREE, path: tuple = ()) -> List[Tuple[str, str]]:
+    """(syntax, what it does) for every command of the tree, in the tree's order."""
+    lines: List[Tuple[str, str]] = []
+    for child in node.children:
+        words = (*path, _syntax(child))
+        if child.run is not None:
+            syntax = " ".join(words)
+            if child.run == "watch_events":
+                syntax += " " + WATCH_HELP
+            if child.run in FORCE_HANDLERS:
+                syntax += " [" + FORCE + "]"
+            lines.append((syntax, HANDLER_HELP[child.run]))
+        lines += command_lines(child, words)
+    return lines

@@ -10,6 +10,8 @@ import json
 import time
 from typing import Any, Dict, List, Optional
 
+from .human import HIDDEN_KEYS, duration, field, flat, plain
+
 
 def table(rows: List[List[Any]], header: List[str]) -> str:
     """Left-aligned columns two spaces apart; None prints as an empty cell."""
@@ -18,25 +20,15 @@ def table(rows: List[List[Any]], header: List[str]) -> str:
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in cells)
 
 
-def age(when: Optional[float]) -> str:
-    """Time since a Unix timestamp in the two largest units ("3m12s"), "now" or "-"."""
+def age(when: Optional[float], now: Optional[float] = None) -> str:
+    """Time since a Unix timestamp: "0.4s", "3m12s" (human.duration); "-" for none."""
     if not when:
         return "-"
-    seconds = max(0, int(time.time() - when))
-    if seconds < 1:
-        return "now"
-    units = [("d", 86400), ("h", 3600), ("m", 60), ("s", 1)]
-    parts = []
-    for name, size in units:
-        if seconds >= size:
-            parts.append(f"{seconds // size}{name}")
-            seconds %= size
-        if len(parts) == 2:
-            break
-    return "".join(parts)
+    return duration((time.time() if now is None else now) - when)
 
 
-def render_backends(data: List[Dict[str, Any]]) -> str:
+def render_backends(data: List[Dict[str, Any]], now: Optional[float] = None) -> str:
+    now = time.time() if now is None else now
     rows = []
     for backend in data:
         last = backend["history"][0]["time"] if backend.get("history") else None
@@ -49,17 +41,18 @@ def render_backends(data: List[Dict[str, Any]]) -> str:
                 f"{backend['counter']}/{backend['rise'] + backend['fall'] - 1}",
                 backend["type"],
                 backend["code"] or "-",
-                age(last),
+                age(last, now),
             ]
         )
     return table(rows, ["BACKEND", "ADDRESS", "STATE", "ENABLED", "HEALTH", "CHECK", "CODE", "SINCE"])
 
 
-def render_backend(backend: Dict[str, Any]) -> str:
+def render_backend(backend: Dict[str, Any], now: Optional[float] = None) -> str:
+    now = time.time() if now is None else now
     lines = [
         f"backend      {backend['name']}",
         f"address      {backend['address']}",
-        f"state        {backend['state']}" + ("" if backend["enabled"] else "  [disabled]"),
+        f"state        {_state(backend['state'], backend['enabled'])}",
         f"health       {backend['counter']} (rise {backend['rise']}, fall {backend['fall']})",
         f"healthcheck  {backend['healthcheck'] or '-'} ({backend['type']})",
         f"last probe   {backend['code'] or '-'} {backend['detail'] or ''}".rstrip(),
@@ -67,8 +60,15 @@ def render_backend(backend: Dict[str, Any]) -> str:
         "history",
     ]
     for change in backend.get("history", []):
-        lines.append(f"  {age(change['time']):>7} ago  {change['from']:>8} -> {change['to']:<8}  {change['code']}")
+        lines.append(
+            f"  {age(change['time'], now) + ' ago':>9}  {change['from']:>8} -> {change['to']:<8}  {change['code']}"
+        )
     return "\n".join(lines)
+
+
+def _state(state: str, enabled: bool) -> str:
+    """The state once; "(disabled)" only when the state does not already say so (paused, down)."""
+    return state if enabled or state == "disabled" else f"{state} (disabled)"
 
 
 def render_frontends(data: List[Dict[str, Any]]) -> str:
@@ -105,7 +105,7 @@ def render_frontend(frontend: Dict[str, Any]) -> str:
             [
                 "  " + member["backend"],
                 member["address"],
-                member["state"] + ("" if member["enabled"] is not False else " [disabled]"),
+                _state(member["state"], member["enabled"] is not False),
                 member["configured_weight"],
                 member["weight"],
             ]
@@ -121,10 +121,10 @@ def render_healthchecks(data: List[Dict[str, Any]]) -> str:
             check["name"],
             check["type"],
             check["port"] or "-",
-            f"{check['interval']:g}s",
-            f"{check['fast_interval']:g}s",
-            f"{check['down_interval']:g}s",
-            f"{check['timeout']:g}s",
+            duration(check["interval"]),
+            duration(check["fast_interval"]),
+            duration(check["down_interval"]),
+            duration(check["timeout"]),
             check["rise"],
             check["fall"],
             len(check["backends"]),
@@ -138,45 +138,32 @@ def render_healthchecks(data: List[Dict[str, Any]]) -> str:
     return "\n".join([text, *errors])
 
 
-def render_kv(data: Any, indent: str = "") -> str:
-    """YAML-like: a list item that is a mapping gets one "- " on its first key, the rest align."""
+def render_kv(data: Any, indent: str = "", now: Optional[float] = None) -> str:
+    """YAML-like, values in human units (human.field): a list item that is a mapping gets one
+    "- " on its first key, the rest align."""
+    now = time.time() if now is None else now
     if isinstance(data, dict):
         lines = []
         for key, value in data.items():
-            if isinstance(value, (dict, list)) and value:
+            if key in HIDDEN_KEYS:
+                continue
+            if isinstance(value, (dict, list)) and value and not flat(value):
                 lines.append(f"{indent}{key}:")
-                lines.append(render_kv(value, indent + "  "))
+                lines.append(render_kv(value, indent + "  ", now))
             else:
-                lines.append(f"{indent}{key}: {value}")
+                lines.append(f"{indent}{key}: {field(key, value, now)}")
         return "\n".join(lines)
     if isinstance(data, list):
         items = []
         for value in data:
             if isinstance(value, (dict, list)) and value:
                 # the indent string must not carry the dash: it would repeat on every line below
-                body = render_kv(value, indent + "  ")
+                body = render_kv(value, indent + "  ", now)
                 items.append(f"{indent}- {body[len(indent) + 2 :]}")
             else:
-                items.append(f"{indent}- {value}")
+                items.append(f"{indent}- {plain(value)}")
         return "\n".join(items)
-    return f"{indent}{data}"
-
-
-def render_vpp_info(data: Dict[str, Any]) -> str:
-    """render_kv, with the Unix timestamps the API sends shown as UTC times and the age of
-    the last successful VPP round trip as "N.Ns ago" ("never" before the first)."""
-    shown = dict(data)
-    for key, value in data.items():
-        if (
-            isinstance(value, (int, float))
-            and not isinstance(value, bool)
-            and (key.endswith("_since") or key in ("time", "last_ok"))
-        ):
-            shown[key] = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(value))
-    if "last_ok_age" in data and data.get("enabled", True):
-        ok_age = data["last_ok_age"]
-        shown["last_ok_age"] = "never" if ok_age is None else "%.1fs ago" % ok_age
-    return render_kv(shown)
+    return f"{indent}{plain(data)}"
 
 
 def render_event(event: Dict[str, Any]) -> str:

@@ -1,7 +1,7 @@
 """Running one parsed command against maglevd and printing its answer.
 
 Each handler of the command tree is one call of the daemon's client and one renderer; the
-exit code says how it went (0 ok, 1 refused, 2 usage error, 3 maglevd not reachable).
+exit code says how it went (0 ok, 1 refused, 3 maglevd not reachable, 64 usage error; exit_codes.py).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from ...plugins.module_utils.maglevd_client import MaglevdClient, MaglevdError, MaglevdUnavailable
+from ..exit_codes import EX_USAGE, EXIT_UNAVAILABLE
 from ..version import VERSION
 from .command_parser import UsageError, parse, parse_watch, resolve_name
 from .command_tree import ACTION_WORDS, FORCE, FORCE_HANDLERS
@@ -28,17 +29,17 @@ from .render import (
     render_healthchecks,
     render_kv,
     render_reload,
-    render_vpp_info,
 )
+from .render_status import render_status, render_sync_now, render_vpp_info
 
-EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_UNAVAILABLE = 0, 1, 2, 3
+EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, EX_USAGE
 
 Render = Callable[[Any], str]
 Fetch = Callable[[MaglevdClient, Dict[str, str]], Any]
 
 # Handlers that fetch one resource and print it: (client call, renderer).
 SHOWS: Dict[str, Tuple[Fetch, Render]] = {
-    "show_status": (lambda client, values: client.status(), render_kv),
+    "show_status": (lambda client, values: client.status(), render_status),
     "show_frontends": (lambda client, values: client.frontends(), render_frontends),
     "show_frontend": (lambda client, values: client.frontend(values["frontend"]), render_frontend),
     "show_backends": (lambda client, values: client.backends(), render_backends),
@@ -47,7 +48,7 @@ SHOWS: Dict[str, Tuple[Fetch, Render]] = {
     "show_healthcheck": (lambda client, values: client.healthcheck(values["healthcheck"]), render_kv),
     "show_vpp_info": (lambda client, values: client.vpp_info(), render_vpp_info),
     "show_vpp_lb_state": (lambda client, values: client.vpp_lb_state(), render_kv),
-    "sync_vpp": (lambda client, values: client.vpp_lb_sync(), render_kv),
+    "sync_vpp": (lambda client, values: client.vpp_lb_sync(), render_sync_now),
 }
 
 

@@ -1,6 +1,7 @@
 """maglevc's interactive shell: tab completion of keywords and the daemon's names, `?` help.
 
 The shell walks the same command tree as the parser; names come from the running daemon.
+`candidates` is also what bash and zsh complete with (`maglevc __complete`, completion.py).
 """
 
 from __future__ import annotations
@@ -12,6 +13,32 @@ from typing import Dict, List
 from .command_parser import UsageError, match_keyword, resolve_name
 from .command_tree import TREE, WATCH_HELP, WATCH_OPTIONS
 from .runner import Runner, run_line
+
+
+def candidates(runner: Runner, words: List[str], partial: str) -> List[str]:
+    """What may follow `words`, starting with `partial`: keywords, then the daemon's names.
+    The shell's Tab and `maglevc __complete` (bash and zsh completion) both ask this."""
+    node, values = TREE, {}
+    for word in words:
+        if node.run == "watch_events":
+            break
+        found, _candidates = match_keyword(word, node.children)
+        if found is None:
+            slots = [n for n in node.children if n.kind is not None]
+            if not slots:
+                return []
+            found = slots[0]
+            values[found.kind] = word
+        node = found
+    if node.run == "watch_events":
+        return [k for k in WATCH_OPTIONS if k.startswith(partial)]
+    result = [n.word for n in node.children if n.kind is None and n.word.startswith(partial)]
+    names = runner.names
+    for slot in (n for n in node.children if n.kind is not None):
+        if slot.kind == "pool":  # an abbreviated frontend names its pools too
+            values["frontend"] = resolve_name("frontend", values["frontend"], names("frontend", values))
+        result += [name for name in names(slot.kind, values) if name.startswith(partial)]
+    return result
 
 
 class Shell(cmd.Cmd):
@@ -34,27 +61,7 @@ class Shell(cmd.Cmd):
 
     def candidates(self, words: List[str], partial: str) -> List[str]:
         """What may follow `words`, starting with `partial`: keywords, then the daemon's names."""
-        node, values = TREE, {}
-        for word in words:
-            if node.run == "watch_events":
-                break
-            found, _candidates = match_keyword(word, node.children)
-            if found is None:
-                slots = [n for n in node.children if n.kind is not None]
-                if not slots:
-                    return []
-                found = slots[0]
-                values[found.kind] = word
-            node = found
-        if node.run == "watch_events":
-            return [k for k in WATCH_OPTIONS if k.startswith(partial)]
-        result = [n.word for n in node.children if n.kind is None and n.word.startswith(partial)]
-        names = self.runner.names
-        for slot in (n for n in node.children if n.kind is not None):
-            if slot.kind == "pool":  # an abbreviated frontend names its pools too
-                values["frontend"] = resolve_name("frontend", values["frontend"], names("frontend", values))
-            result += [name for name in names(slot.kind, values) if name.startswith(partial)]
-        return result
+        return candidates(self.runner, words, partial)
 
     def complete_line(self, line: str) -> List[str]:
         """Completions of the last word of `line` (the text before the cursor), each a whole word."""

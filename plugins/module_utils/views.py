@@ -7,13 +7,16 @@
 - ``state_to_config``: the same state as a maglev.yaml structure (``gathered``), which fed
   back into ``vpp_lb_state`` plans nothing.
 - ``vip_to_text``/``conf_to_text``: the line-per-fact text that Ansible's diff shows.
+- ``vip_change_line``/``with_vip_summaries``: one line per changed VIP (what changed, the
+  share of new-flow buckets that move) under its diff block, so ``--check --diff`` shows it
+  on the console without a callback plugin (docs/state-module.md).
 """
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional
+from typing import Any, Dict, List, Mapping, Optional, Sequence
 
-from .lb_model import PROTOCOL_NAMES, LbConf, LbState, Vip, ip_sort_key
+from .lb_model import PROTOCOL_NAMES, LbConf, LbState, Vip, VipKey, ip_sort_key
 
 
 def _opt_str(value) -> Optional[str]:
@@ -113,3 +116,68 @@ def state_to_config(state: LbState) -> dict:
         frontend["pools"] = pools
         frontends[frontend_name(vip)] = frontend
     return {"maglev": {"vpp": {"lb": lb}, "backends": backends, "frontends": frontends}}
+
+
+def _count(number: int, noun: str) -> str:
+    return "%d %s%s" % (number, noun, "" if number == 1 else "es")
+
+
+def _as_changes(before: Vip, after: Vip) -> str:
+    """'3 ASes changed (1 added, 2 reweighted)', or '' when no AS changed."""
+    old, new = before.ases, after.ases
+    counts = (
+        ("added", sum(1 for addr in new if addr not in old)),
+        ("removed", sum(1 for addr in old if addr not in new)),
+        ("reweighted", sum(1 for addr, weight in new.items() if addr in old and old[addr] != weight)),
+    )
+    total = sum(number for _name, number in counts)
+    if not total:
+        return ""
+    return "%s changed (%s)" % (_count(total, "AS"), ", ".join("%d %s" % (n, name) for name, n in counts if n))
+
+
+def vip_change_line(
+    key: VipKey,
+    before: Optional[Vip],
+    after: Optional[Vip],
+    recreated: Sequence[str] = (),
+    figures: Optional[Mapping[str, Any]] = None,
+) -> str:
+    """One line for one changed VIP: ``<vip>: <what changed>, <share> of new-flow buckets move``.
+
+    ``figures`` is the VIP's entry of the ``disruption`` result (disruption.py); without it
+    (estimate_disruption false) the share is left out rather than guessed."""
+    share = None if figures is None else "%.1f%%" % (100 * float(figures["moved_share"]))
+    if before is None and after is not None:
+        return "%s: new VIP with %s, no existing flow moves" % (key, _count(len(after.ases), "AS"))
+    if after is None and before is not None:
+        what = "VIP removed with its %s" % _count(len(before.ases), "AS")
+        return "%s: %s%s" % (key, what, "" if share is None else ", %s of new-flow buckets drop" % share)
+    assert before is not None and after is not None
+    parts = ["recreated (%s)" % ", ".join(recreated)] if recreated else []
+    parts.append(_as_changes(before, after) or ("flush only" if not recreated else ""))
+    what = ", ".join(part for part in parts if part)
+    return "%s: %s%s" % (key, what, "" if share is None else ", %s of new-flow buckets move" % share)
+
+
+def with_vip_summaries(blocks: List[dict], the_plan: Any, disruption: Optional[Mapping[str, Any]]) -> List[dict]:
+    """Ansible's diff list with each VIP block's one-line summary as its ``prepared`` text.
+
+    ``the_plan`` is a planner.Plan (before, after, recreated, changed_vips()); its VIP blocks
+    follow the optional lb conf block in changed_vips() order (Plan.diff). Ansible's default
+    callback prints ``prepared`` right after the block's diff (docs/state-module.md)."""
+    vip_blocks = [block for block in blocks if block.get("before_header") != "lb conf"]
+    keys = list(the_plan.changed_vips())
+    if len(vip_blocks) != len(keys):  # not a diff of this plan: leave it as it is
+        return blocks
+    for block, key in zip(vip_blocks, keys):
+        figures = None if disruption is None else disruption.get(str(key))
+        line = vip_change_line(
+            key,
+            the_plan.before.vips.get(key),
+            the_plan.after.vips.get(key),
+            the_plan.recreated.get(key, ()),
+            figures,
+        )
+        block["prepared"] = line + "\n"
+    return blocks

@@ -29,6 +29,7 @@ from .config_model import Config
 from .disruption import plan_disruption
 from .lb_model import LbState
 from .planner import plan
+from .views import with_vip_summaries
 
 
 def argument_spec() -> dict:
@@ -115,6 +116,8 @@ def _converge(module: Any, vpp: Any, current: LbState, desired: LbState, pattern
         raise
     if disruption is not None:
         result["disruption"] = disruption
+    if "diff" in result:  # one summary line per VIP on the console (docs/state-module.md)
+        result["diff"] = with_vip_summaries(result["diff"], the_plan, disruption)
     return result
 
 

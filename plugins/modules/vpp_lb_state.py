@@ -163,7 +163,12 @@ attributes:
         predicted state. A test proves that it equals what the real run then leaves in VPP.
   diff_mode:
     support: full
-    description: One diff block per changed VIP (header C(vip <prefix> <protocol>:<port>)) and one for the lb conf.
+    description:
+      - One diff block per changed VIP (header C(vip <prefix> <protocol>:<port>)) and one for the lb conf.
+      - >-
+        Under each VIP's block, one summary line (its C(prepared) text, which Ansible's default callback
+        prints), for example "192.0.2.10/32 tcp:80: 1 AS changed (1 reweighted), 21.7% of new-flow buckets move".
+        The share is left out when O(estimate_disruption=false).
   platform:
     support: full
     platforms: VPP host (Linux)
@@ -276,12 +281,16 @@ after:
   type: dict
   sample: {"conf": {}, "vips": []}
 diff:
-  description: One block per changed VIP and one for the lb conf (shown with C(--diff)).
+  description:
+    - One block per changed VIP and one for the lb conf (shown with C(--diff)).
+    - A VIP's block also has C(prepared), its one-line summary (see the diff mode attribute), except for V(rendered).
   returned: in diff mode, when state is merged, replaced, overridden, deleted or rendered
   type: list
   elements: dict
   sample: [{"before_header": "vip 192.0.2.10/32 tcp:80", "after_header": "vip 192.0.2.10/32 tcp:80",
-            "before": "backends:\n  10.0.0.1: weight 100\n", "after": "backends:\n  10.0.0.1: weight 50\n"}]
+            "before": "backends:\n  10.0.0.1: weight 100\n  10.0.0.2: weight 100\n",
+            "after": "backends:\n  10.0.0.1: weight 50\n  10.0.0.2: weight 100\n",
+            "prepared": "192.0.2.10/32 tcp:80: 1 AS changed (1 reweighted), 21.7% of new-flow buckets move\n"}]
 commands:
   description: The plan as vppctl lines, in the order they are (or would be) sent.
   returned: when state is merged, replaced, overridden, deleted or rendered

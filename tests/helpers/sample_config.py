@@ -219,6 +219,13 @@ MINIMAL_CONFIG = sample_yaml(
     address="192.0.2.1",
 )
 
+# MINIMAL_CONFIG for a maglevd on vppsim: VPP programmed at once (no warmup delay), and no timer
+# sync for an hour, so a change made behind the daemon's back stays until a test asks for a sync.
+MINIMAL_VPP_CONFIG = MINIMAL_CONFIG.replace(
+    "ipv4-src-address: 192.0.2.254\n",
+    "ipv4-src-address: 192.0.2.254\n      startup-min-delay: 0s\n      startup-max-delay: 0s\n      sync-interval: 1h\n",
+)
+
 # One frontend `web` (192.0.2.1/32 tcp:80) whose one pool holds one static backend, b1.
 ONE_BACKEND_CONFIG = sample_yaml({"b1": "10.0.0.1"}, [("main", {"b1": {}})], address="192.0.2.1")
 

@@ -1,18 +1,27 @@
 """maglevc against a real maglevd: closed pipes, reload errors, name prefixes, `show frontends
-NAME`, tab completion of hyphenated names, and the one socket variable."""
+NAME`, tab completion of hyphenated names, the one socket variable, and `show status` / `show vpp
+info` in human units (a daemon on vppsim)."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 
 import pytest
-from ansible_collections.vpp.maglev.maglevd.maglevc.runner import Runner
+from ansible_collections.vpp.maglev.maglevd.maglevc.runner import EXIT_USAGE, Runner
 from ansible_collections.vpp.maglev.maglevd.maglevc.shell import Shell
 from ansible_collections.vpp.maglev.plugins.module_utils.maglevd_client import MaglevdClient
-from ansible_collections.vpp.maglev.tests.helpers.maglevd_process import ENV, PKG, MaglevdProcess, check_exit
+from ansible_collections.vpp.maglev.tests.helpers.maglevd_process import (
+    ENV,
+    PKG,
+    MaglevdProcess,
+    check_exit,
+    wait_until,
+)
+from ansible_collections.vpp.maglev.tests.helpers.sample_config import MINIMAL_VPP_CONFIG
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
 
@@ -65,10 +74,10 @@ def test_names_take_a_unique_prefix_like_keywords(daemon):
     assert json.loads(daemon.maglevc("--json", "sh", "fr", "web-f").stdout)["name"] == "web-fe"
 
     ambiguous = daemon.maglevc("show", "backend", "web")
-    assert ambiguous.returncode == 2 and len(ambiguous.stderr.splitlines()) == 1
+    assert ambiguous.returncode == EXIT_USAGE and len(ambiguous.stderr.splitlines()) == 1
     assert "ambiguous" in ambiguous.stderr and "web-one" in ambiguous.stderr and "web-two" in ambiguous.stderr
     ambiguous = daemon.maglevc("show", "frontend", "web-")
-    assert ambiguous.returncode == 2 and "web-fe" in ambiguous.stderr and "web-admin" in ambiguous.stderr
+    assert ambiguous.returncode == EXIT_USAGE and "web-fe" in ambiguous.stderr and "web-admin" in ambiguous.stderr
 
     out = daemon.maglevc("--json", "set", "frontend", "web-f", "pool", "prim", "backend", "web-t", "weight", "20")
     assert out.returncode == 0, out.stderr
@@ -169,3 +178,38 @@ def test_tab_completes_a_hyphenated_name_in_the_interactive_shell(daemon):
         shell.wait(30)
         os.close(fd)
     assert MaglevdClient(daemon.socket).backend("db-main")["state"] != "paused"
+
+
+# A Unix timestamp (10 digits, a fraction), a float with more decimals than a person reads, and
+# Python's literals: none of them may reach an operator's screen.
+EPOCH = re.compile(r"\b1\d{9}(\.\d+)?\b")
+UNROUNDED = re.compile(r"\d\.\d{4,}")
+PYTHON_WORDS = re.compile(r"\b(True|False|None)\b")
+
+
+def test_show_status_and_vpp_info_read_as_a_person_writes(tmp_path, vppsim):
+    daemon = MaglevdProcess(tmp_path, MINIMAL_VPP_CONFIG, "--vpp-api-addr", vppsim.socket)
+    try:
+        assert daemon.wait_ready()["event"] == "ready", daemon.seen
+        wait_until(lambda: daemon.client.vpp_info()["reconciler"]["last_full_sync"], what="maglevd's first full sync")
+        status, info = daemon.maglevc("show", "status"), daemon.maglevc("show", "vpp", "info")
+        as_json = json.loads(daemon.maglevc("--json", "show", "vpp", "info").stdout)
+    finally:
+        daemon.stop()
+    for out in (status, info):
+        assert (out.returncode, out.stderr) == (0, ""), out.stderr
+        for pattern in (EPOCH, UNROUNDED, PYTHON_WORDS):
+            assert not pattern.search(out.stdout), (pattern.pattern, out.stdout)
+        columns = {len(line) - len(line[line.index("  ") :].lstrip()) for line in out.stdout.splitlines()}
+        assert len(columns) == 1, out.stdout  # one value column, as HAProxy's `show info`
+    assert re.search(rf"^maglevd +1\.0\.0, pid {daemon.proc.pid}$", status.stdout, re.M), status.stdout
+    assert re.search(r"^started +\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(up [\d.]+m?s\)$", status.stdout, re.M), status.stdout
+    assert re.search(rf"^vpp +connected to {re.escape(vppsim.socket)}, version 26\.10", status.stdout, re.M)
+    assert re.search(r"^last ok +\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \([\d.]+(us|ms|s) ago\)$", info.stdout, re.M)
+    assert re.search(
+        r"^last full sync +full ok \(connect\) \S+ \S+ \(.+ ago\) in [\d.]+(us|ms|s): 1 VIP added, 2 ASes added",
+        info.stdout,
+        re.M,
+    ), info.stdout
+    # --json keeps the API's own data for scripts: the timestamps and booleans as they are
+    assert isinstance(as_json["last_ok"], float) and as_json["connected"] is True

@@ -71,7 +71,7 @@ def test_round_trip_with_maglevc(daemon, web):
     assert out.returncode == 1 and "from 0 to 100" in out.stderr  # the weight rule names its range (rules/pool.py)
 
     out = daemon.maglevc("show", "bogus")
-    assert out.returncode == 2 and "unknown word 'bogus' after show" in out.stderr
+    assert out.returncode == 64 and "unknown word 'bogus' after show" in out.stderr
     out = daemon.maglevc("show", "backend", "nope")
     assert out.returncode == 1 and "not found" in out.stderr
     assert "maglev_probe_total" in daemon.client.metrics()

@@ -93,7 +93,7 @@ def test_a_missing_token_file_exits_1_and_says_1(tmp_path):
 def test_a_bad_flag_is_a_json_line_too(tmp_path, flag, value):
     proc = MaglevdProcess(tmp_path, STATIC_CONFIG, flag, value)
     code, records = proc.finish(sig=None)
-    assert code == 2
+    assert code == 64  # EX_USAGE: not 2, which means an invalid configuration
     check_exit(code, records)
     error = next(r for r in records if r["event"] == "startup-failed")["error"]
     assert flag in error and len(error) < 400  # a huge value is quoted short

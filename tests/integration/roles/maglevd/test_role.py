@@ -214,6 +214,20 @@ def test_install_reconfigure_and_remove(tmp_path, wheelhouse):
         [str(bindir / "maglevd"), "--check", str(config)], capture_output=True, text=True, check=False
     )
     assert check.returncode == 0, check.stdout + check.stderr
+    # The man pages are the installed code's own output, and the completion scripts its files.
+    pages = {
+        "maglevd": prefix / "usr/local/share/man/man8/maglevd.8",
+        "maglevc": prefix / "usr/local/share/man/man1/maglevc.1",
+    }
+    for name, page in pages.items():
+        printed = subprocess.run([str(bindir / name), "--man"], capture_output=True, text=True, check=True).stdout
+        assert page.read_text() == printed and mode(page) == 0o644, page
+    scripts = {
+        prefix / "usr/share/bash-completion/completions/maglevc": code / "maglevd/completion/maglevc.bash",
+        prefix / "usr/local/share/zsh/site-functions/_maglevc": code / "maglevd/completion/_maglevc",
+    }
+    for installed, shipped in scripts.items():
+        assert installed.read_text() == shipped.read_text() and "__complete" in shipped.read_text(), installed
     # icmp check configured: CAP_NET_RAW and nothing else.
     lines = unit_lines(unit)
     assert "CapabilityBoundingSet=CAP_NET_RAW" in lines
@@ -228,6 +242,7 @@ def test_install_reconfigure_and_remove(tmp_path, wheelhouse):
         "RuntimeDirectoryMode=0750",
         "SystemCallFilter=@system-service",
         "ExecReload=/bin/kill -HUP $MAINPID",
+        "RestartPreventExitStatus=64",  # a usage error: a restart cannot fix it
     ):
         assert wanted in lines, wanted
     verify = subprocess.run(
@@ -278,7 +293,7 @@ def test_install_reconfigure_and_remove(tmp_path, wheelhouse):
     # 6. absent removes what the role installed.
     run = run_playbook_file(tmp_path / "run6", playbook, {**variables, "maglevd_state": "absent"})
     assert run.ok, run.stdout + run.stderr
-    for path in (opt, etc, unit, bindir / "maglevd", bindir / "maglevc"):
+    for path in (opt, etc, unit, bindir / "maglevd", bindir / "maglevc", *pages.values(), *scripts):
         assert not path.exists(), path
 
 
