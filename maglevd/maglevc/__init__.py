@@ -5,19 +5,8 @@
     maglevc set backend web1 pause
     maglevc                       # interactive shell: tab completion, `?` help, prefix matching
 
-Commands (keywords and names may be abbreviated to any unique prefix; an exact match wins):
-
-    show version | status
-    show frontends | frontend NAME     (show frontends NAME works too)
-    show backends | backend NAME       (show backends NAME too)
-    show healthchecks | healthcheck NAME
-    show vpp info | show vpp lb state
-    set backend NAME pause|resume|enable|disable [--force]
-    set frontend NAME pool POOL backend NAME weight 0-100 [--force]
-    watch events [num N] [log [level LEVEL]] [probes] [backend NAME] [frontend NAME]
-    config check | config reload
-    sync vpp lb state
-    quit | exit
+Keywords and names may be abbreviated to any unique prefix; an exact match wins. The commands
+are listed by `maglevc --help`, `help` in the shell and the man page, all from command_tree.py.
 
 maglevd refuses to pause, disable or zero-weight the last backend that serves a frontend;
 `--force` does it anyway.

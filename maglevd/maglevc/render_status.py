@@ -152,7 +152,9 @@ def _reconciler(data: Mapping[str, Any], now: float) -> List[Row]:
 
 
 def _warmup(warmup: Mapping[str, Any]) -> str:
-    text = f"{plain(warmup.get('phase'))} after {duration(warmup.get('elapsed'))}"
+    phase = plain(warmup.get("phase"))
+    # Once done, `elapsed` keeps counting from the start: it is not how long the warmup took.
+    text = phase if phase == "done" else f"{phase} after {duration(warmup.get('elapsed'))}"
     text += f" (min {duration(warmup.get('min_delay'))}, max {duration(warmup.get('max_delay'))})"
     if warmup.get("waiting"):
         text += f", waiting: {plain(warmup['waiting'])}"

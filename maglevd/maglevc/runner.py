@@ -6,7 +6,6 @@ exit code says how it went (0 ok, 1 refused, 3 maglevd not reachable, 64 usage e
 
 from __future__ import annotations
 
-import importlib
 import json
 import shlex
 import sys
@@ -17,7 +16,7 @@ from ...plugins.module_utils.maglevd_client import MaglevdClient, MaglevdError, 
 from ..exit_codes import EX_USAGE, EXIT_UNAVAILABLE
 from ..version import VERSION
 from .command_parser import UsageError, parse, parse_watch, resolve_name
-from .command_tree import ACTION_WORDS, FORCE, FORCE_HANDLERS
+from .command_tree import ACTION_WORDS, FORCE, FORCE_HANDLERS, command_lines
 from .render import (
     render_action,
     render_backend,
@@ -63,9 +62,11 @@ class Command:
 
 
 def help_text() -> str:
-    """The Commands section of the package docstring: one text for `help` and the docs."""
-    doc = importlib.import_module(__package__ or "").__doc__ or ""
-    return doc.split("Commands")[1].split("Exit codes")[0].strip().split("\n", 1)[1]
+    """The shell's `help`: every command of the tree with what it does (the same list as
+    `maglevc --help` and the man page, so none of them can drift)."""
+    lines = command_lines()
+    width = max(len(syntax) for syntax, _what in lines)
+    return "\n".join(f"{syntax.ljust(width)}  {what}" for syntax, what in lines)
 
 
 class Runner:

@@ -199,7 +199,7 @@ def test_show_vpp_info_has_no_epoch_floats_nor_python_literals(utc):
         "errors           -",
         "maglevd pid      27258",
         "sync interval    30s",
-        "warmup           done after 1.4s (min 0s, max 0s)",
+        "warmup           done (min 0s, max 0s)",
         "syncs            4 vip, 1 full, 0 errors, 0 suppressed",
         "pending          -",
         "retired vips     -",
