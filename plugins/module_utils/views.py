@@ -153,7 +153,8 @@ def vip_change_line(
     if after is None and before is not None:
         what = "VIP removed with its %s" % _count(len(before.ases), "AS")
         return "%s: %s%s" % (key, what, "" if share is None else ", %s of new-flow buckets drop" % share)
-    assert before is not None and after is not None
+    if before is None or after is None:
+        return "%s: unchanged" % key
     parts = ["recreated (%s)" % ", ".join(recreated)] if recreated else []
     parts.append(_as_changes(before, after) or ("flush only" if not recreated else ""))
     what = ", ".join(part for part in parts if part)

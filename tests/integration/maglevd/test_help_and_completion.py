@@ -34,7 +34,12 @@ FLEET = sample_yaml(BACKENDS, [("main", {name: {} for name in BACKENDS})])
 
 def run(program: str, *args: str, env: Dict[str, str] = ENV) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", MODULES[program], *args], capture_output=True, text=True, env=env, timeout=60
+        [sys.executable, "-m", MODULES[program], *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
     )
 
 
@@ -116,6 +121,7 @@ def test_man_pages_render_with_man_l(tmp_path, program, section):
     page.write_text(generated.stdout)
     shown = subprocess.run(
         ["man", "--warnings", "-l", str(page)],
+        check=False,
         capture_output=True,
         text=True,
         env={**ENV, "MANWIDTH": "80", "MAN_KEEP_FORMATTING": "", "LANG": "C.UTF-8"},

@@ -27,7 +27,7 @@ def handlers(node: Node) -> set:
 def test_check_keeps_its_contract_and_usage_has_its_own_code():
     assert (check.EXIT_OK, check.EXIT_SYNTAX, check.EXIT_SEMANTIC) == (0, 1, 2)
     maglevd = dict(exit_codes("maglevd"))
-    assert [code for code in maglevd] == [0, 1, 2, EX_USAGE] and "--check" in maglevd[2]
+    assert list(maglevd) == [0, 1, 2, EX_USAGE] and "--check" in maglevd[2]
     assert EXIT_USAGE == EX_USAGE == 64 and 2 not in dict(exit_codes("maglevc"))
     with pytest.raises(ValueError):
         exit_codes("maglevx")
