@@ -9,7 +9,7 @@ bash scripts/setup.sh >/dev/null
 export PYTHONPATH="$root/.build/collections"
 export ANSIBLE_COLLECTIONS_PATH="$root/.build/collections"
 export PATH="$root/.venv/bin:$PATH"
-for bench in bench_planner bench_vppsim bench_probes bench_failover bench_state bench_vppclient bench_config_load; do
+for bench in bench_planner bench_vppsim bench_probes bench_failover bench_state bench_vppclient bench_config_load bench_fleet_filter bench_fleet; do
     echo "===== bench/$bench.py"
     python "bench/$bench.py"
 done

@@ -76,7 +76,7 @@ def test_connection_cap_refuses_the_extra_connection_per_listener_and_recovers(s
     wait_until(lambda: _answers(d.client), what="the daemon to answer again once the connections closed")
     unix = d.listener()
     assert unix["refused"] >= 2 and unix["max_connections"] == 4 and unix["connections"] == 1  # this request
-    assert d.events("api-connections-refused")
+    wait_until(lambda: d.events("api-connections-refused"), what="the api-connections-refused log line")
 
 
 def test_refused_connections_do_not_pile_up_either(start):
@@ -168,7 +168,8 @@ def test_client_that_stops_reading_is_aborted(start):
     assert d.listener()["connections"] == 1  # only the status request itself
     assert closed_by_peer(sock)
     sock.close()
-    assert d.events("api-write-stalled")
+    # The log line reaches the test through the daemon's stderr reader, after the counter.
+    wait_until(lambda: d.events("api-write-stalled"), what="the api-write-stalled log line")
 
 
 # -- bodies ----------------------------------------------------------------------------------------
