@@ -21,16 +21,19 @@ find_python() {
 
 # System tools the checks use: systemd-analyze (the role's unit file is verified with it),
 # the shellcheck tool (ansible-test sanity skips its shellcheck test without it), man and groff
-# (the man pages are rendered with `man -l`) and zsh (maglevc's zsh completion is tried in it).
+# (the man pages are rendered with `man -l`), zsh (maglevc's zsh completion is tried in it)
+# and a Java 17 runtime (ansible-rulebook runs its rules engine in it; docs/eda.md).
 missing=""
 command -v systemd-analyze >/dev/null 2>&1 || missing="$missing systemd"
 command -v shellcheck >/dev/null 2>&1 || missing="$missing shellcheck"
 command -v man >/dev/null 2>&1 || missing="$missing man-db"
 command -v groff >/dev/null 2>&1 || missing="$missing groff-base"
 command -v zsh >/dev/null 2>&1 || missing="$missing zsh"
+command -v java >/dev/null 2>&1 || missing="$missing openjdk-17-jre-headless"
 if [ -n "$missing" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     # shellcheck disable=SC2086  # word splitting is wanted: one package per word
-    # Not fatal: without them the unit-file check and sanity's shellcheck test are skipped, with a warning.
+    # Not fatal: without them the checks that need them (the unit-file check, sanity's shellcheck
+    # test, the rulebook tests without java) are skipped, with a warning.
     { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null; } ||
         echo "setup: could not install$missing with apt-get; the checks that need them will be skipped" >&2
 fi

@@ -25,7 +25,7 @@ import http.client
 import json
 import os
 import socket
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 from urllib.parse import quote, urlencode
 
 from .operator_actions import ACTIONS as OPERATOR_ACTIONS
@@ -76,7 +76,8 @@ class UnixHTTPConnection(http.client.HTTPConnection):
         self.sock = sock
 
 
-def _split_server(server: str):
+def split_server(server: str) -> Tuple[str, int]:
+    """host:port (IPv6 in brackets) -> (host, port); MaglevdError when it is not that."""
     host, sep, port = server.rpartition(":")
     if not sep or not port.isdigit():
         raise MaglevdError(f"server: expected host:port, got {server!r}", code="invalid-request")
@@ -102,14 +103,19 @@ class MaglevdClient:
 
     def _connection(self, timeout: Optional[float]) -> http.client.HTTPConnection:
         if self.server:
-            host, port = _split_server(self.server)
+            host, port = split_server(self.server)
             return http.client.HTTPConnection(host, port, timeout=timeout)
         return UnixHTTPConnection(self.socket_path, timeout=timeout)
 
-    def _open(self, method: str, path: str, body: Any = None, timeout: Optional[float] = -1.0):
+    def auth_headers(self) -> Dict[str, str]:
+        """The headers every request carries (the event source plugin sends them too)."""
         headers = {"Accept": "application/json"}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
+        return headers
+
+    def _open(self, method: str, path: str, body: Any = None, timeout: Optional[float] = -1.0):
+        headers = self.auth_headers()
         payload = None
         if body is not None:
             payload = json.dumps(body).encode()
@@ -247,43 +253,14 @@ class MaglevdClient:
 
     # -- event stream -------------------------------------------------------------------------
 
-    def events(
-        self,
-        backend: Optional[str] = None,
-        frontend: Optional[str] = None,
-        log: bool = False,
-        level: str = "info",
-        probes: bool = False,
-        num: Optional[int] = None,
-        replay: bool = True,
-    ) -> Iterator[Dict[str, Any]]:
-        """Yield events as they happen (dicts with a `type`); pings are skipped."""
-        query: Dict[str, str] = {}
-        if backend:
-            query["backend"] = backend
-        if frontend:
-            query["frontend"] = frontend
-        if log:
-            query["log"] = "1"
-            query["level"] = level
-        if probes:
-            query["probes"] = "1"
-        if num is not None:
-            query["num"] = str(num)
-        if not replay:
-            query["noreplay"] = "1"
-        path = "/v1/events" + ("?" + urlencode(query) if query else "")
+    def events(self, **filters: Any) -> Iterator[Dict[str, Any]]:
+        """Yield events as they happen (dicts with a `type`); pings are skipped. The filters are
+        events_path's: backend, frontend, log, level, probes, num, replay."""
+        path = events_path(**filters)
         conn, response = self._open("GET", path, timeout=None)
         try:
             if response.status >= 400:
-                data = response.read()
-                try:
-                    error = json.loads(data).get("error", {})
-                except ValueError:
-                    error = {}
-                raise MaglevdError(
-                    error.get("message", f"HTTP {response.status}"), response.status, error.get("code", "error")
-                )
+                raise error_of(response.status, response.read())
             for line in response:
                 line = line.strip()
                 if not line:
@@ -293,3 +270,41 @@ class MaglevdClient:
                     yield event
         finally:
             conn.close()
+
+
+def events_path(
+    backend: Optional[str] = None,
+    frontend: Optional[str] = None,
+    log: bool = False,
+    level: str = "info",
+    probes: bool = False,
+    num: Optional[int] = None,
+    replay: bool = True,
+) -> str:
+    """The path and query of GET /v1/events for these filters (docs/api.md, "Event stream")."""
+    query: Dict[str, str] = {}
+    if backend:
+        query["backend"] = backend
+    if frontend:
+        query["frontend"] = frontend
+    if log:
+        query["log"] = "1"
+        query["level"] = level
+    if probes:
+        query["probes"] = "1"
+    if num is not None:
+        query["num"] = str(num)
+    if not replay:
+        query["noreplay"] = "1"
+    return "/v1/events" + ("?" + urlencode(query) if query else "")
+
+
+def error_of(status: int, data: bytes) -> MaglevdError:
+    """The MaglevdError of an error answer's status and body (an `{"error": {...}}` object)."""
+    try:
+        error = json.loads(data).get("error", {})
+    except (ValueError, AttributeError):
+        error = {}
+    if not isinstance(error, dict):
+        error = {}
+    return MaglevdError(error.get("message", f"HTTP {status}"), status, error.get("code", "error"))
