@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -31,11 +30,10 @@ from ansible_collections.vpp.maglev.plugins.module_utils.desired import desired_
 from ansible_collections.vpp.maglev.plugins.module_utils.disruption import plan_disruption
 from ansible_collections.vpp.maglev.plugins.module_utils.planner import plan
 from ansible_collections.vpp.maglev.plugins.module_utils.views import state_to_dict
+from ansible_collections.vpp.maglev.tests.helpers.playbook import playbook_env
 from ansible_collections.vpp.maglev.vppsim.harness import VppSim
 
-COLLECTIONS = ROOT / ".build" / "collections"
 PYTHON = ROOT / ".venv" / "bin" / "python"
-CALLBACKS = ROOT / "tests" / "helpers" / "callback_plugins"
 
 
 def make_config(vips: int, ases: int, changed: bool = False) -> dict:
@@ -73,16 +71,7 @@ def run_task(work: Path, sim: VppSim, src: Path, *, check: bool, name: str, **op
     args = {"src": str(src), "state": "replaced", "api_socket": sim.socket, "api_dir": sim.api_dir}
     task = {"vpp.maglev.vpp_lb_state": dict(args, **options)}
     playbook.write_text(json.dumps([{"hosts": "localhost", "gather_facts": False, "tasks": [task]}]))
-    env = dict(os.environ)
-    env.update(
-        ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS),
-        ANSIBLE_CALLBACK_PLUGINS=str(CALLBACKS),
-        ANSIBLE_CALLBACKS_ENABLED="result_log",
-        ANSIBLE_NOCOLOR="1",
-        ANSIBLE_LOCAL_TEMP=str(work / "tmp"),
-        ANSIBLE_REMOTE_TEMP=str(work / "rtmp"),
-        RESULT_LOG=str(log),
-    )
+    env = playbook_env(work, log)
     command = [str(ROOT / ".venv" / "bin" / "ansible-playbook"), "-i", "localhost,", "-c", "local"]
     command += ["-e", "ansible_python_interpreter=%s" % PYTHON, str(playbook)]
     if check:

@@ -43,8 +43,6 @@ from .runtime_weights import with_member_weight
 from .schedule import initial_offset
 from .tasks import cancel_and_wait
 
-__all__ = ["Checker", "InvalidRequest", "NotFound", "StatesView", "check_spec"]
-
 ProbeListener = Callable[[List[str], str, ProbeResult], None]  # (backend names, check type, result)
 APPLY_CHUNK = 2000  # backends, workers or pool members handled between two yields to the loop in a reload
 

@@ -62,6 +62,25 @@ class PlaybookRun:
         return self.stdout + self.stderr
 
 
+def playbook_env(workdir: Path, log: Path) -> Dict[str, str]:
+    """ansible-playbook's environment: this checkout's collection, the result_log callback
+    writing each task's result to ``log``, temporary files under ``workdir`` (also used by
+    bench/bench_state.py)."""
+    env = dict(os.environ)
+    env.update(
+        ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS),
+        ANSIBLE_CALLBACK_PLUGINS=str(CALLBACKS),
+        ANSIBLE_CALLBACKS_ENABLED="result_log",
+        ANSIBLE_NOCOLOR="1",
+        ANSIBLE_RETRY_FILES_ENABLED="0",
+        ANSIBLE_HOST_KEY_CHECKING="0",
+        ANSIBLE_LOCAL_TEMP=str(workdir / "ansible-tmp"),
+        ANSIBLE_REMOTE_TEMP=str(workdir / "ansible-remote-tmp"),
+        RESULT_LOG=str(log),
+    )
+    return env
+
+
 def run_ansible_playbook(
     workdir: Path,
     playbook: Any,
@@ -86,18 +105,7 @@ def run_ansible_playbook(
         path = workdir / ("playbook-%d.json" % index)
         path.write_text(json.dumps(playbook, indent=1))
         playbook = path
-    env = dict(os.environ)
-    env.update(
-        ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS),
-        ANSIBLE_CALLBACK_PLUGINS=str(CALLBACKS),
-        ANSIBLE_CALLBACKS_ENABLED="result_log",
-        ANSIBLE_NOCOLOR="1",
-        ANSIBLE_RETRY_FILES_ENABLED="0",
-        ANSIBLE_HOST_KEY_CHECKING="0",
-        ANSIBLE_LOCAL_TEMP=str(workdir / "ansible-tmp"),
-        ANSIBLE_REMOTE_TEMP=str(workdir / "ansible-remote-tmp"),
-        RESULT_LOG=str(log),
-    )
+    env = playbook_env(workdir, log)
     command = [str(ANSIBLE_PLAYBOOK)]
     if inventory is None:
         command += ["-i", "localhost,", "-c", "local", "-e", "ansible_python_interpreter=%s" % PYTHON]

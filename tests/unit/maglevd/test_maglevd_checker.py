@@ -10,7 +10,8 @@ import random
 from ipaddress import ip_address
 
 import pytest
-from ansible_collections.vpp.maglev.maglevd.checker import Checker, InvalidRequest, NotFound
+from ansible_collections.vpp.maglev.maglevd.checker import Checker
+from ansible_collections.vpp.maglev.maglevd.control_errors import InvalidRequest, NotFound
 from ansible_collections.vpp.maglev.maglevd.events import EventBus
 from ansible_collections.vpp.maglev.maglevd.probes import IcmpSockets, SocketFactory
 from ansible_collections.vpp.maglev.maglevd.schedule import initial_offset, next_delay
@@ -411,7 +412,7 @@ def test_history_length_is_configurable():
 
 
 def test_check_spec_ignores_the_name():
-    from ansible_collections.vpp.maglev.maglevd.checker import check_spec
+    from ansible_collections.vpp.maglev.maglevd.probe_worker import check_spec
 
     assert check_spec(hc("x")) == check_spec(hc("y"))
     assert check_spec(hc("x")) != check_spec(dataclasses.replace(hc("x"), timeout=3.0))

@@ -101,7 +101,8 @@ def conf(**params: Any) -> Any:
 
 def api_weight(value: Any) -> Optional[str]:
     """Checker.set_weight, what POST .../weight calls."""
-    from ansible_collections.vpp.maglev.maglevd.checker import Checker, InvalidRequest
+    from ansible_collections.vpp.maglev.maglevd.checker import Checker
+    from ansible_collections.vpp.maglev.maglevd.control_errors import InvalidRequest
 
     checker = Checker(config_mod.parse(base_yaml()))
     try:
