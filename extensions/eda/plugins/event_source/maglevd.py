@@ -163,7 +163,7 @@ KNOWN_TYPES = frozenset(DEFAULT_TYPES + ("weight-change", "config-reload", "drop
 VPP_LOG_EVENTS = frozenset(("vpp-connect", "vpp-disconnect"))
 # maglevd pings an idle stream every 15 s (docs/api.md): three missed pings mean a dead peer.
 IDLE_LIMIT = 45.0
-READ_LIMIT = 1024 * 1024  # the longest response head line or chunk-size line read
+READ_LIMIT = 1024 * 1024  # the longest head line, chunk, event line or error body read
 
 
 class SourceError(Exception):
@@ -347,12 +347,21 @@ async def open_stream(settings: Settings) -> Tuple[asyncio.StreamReader, asyncio
         fields = dict(line.lower().split(": ", 1) for line in header_lines if ": " in line)
         chunked = fields.get("transfer-encoding") == "chunked"
         if status != 200:
-            body = b"".join([part async for part in _body(reader, chunked)])
-            raise maglevd_client.error_of(status, body)
+            raise maglevd_client.error_of(status, await _error_body(reader, chunked))
     except BaseException:
         writer.close()
         raise
     return reader, writer, chunked
+
+
+async def _error_body(reader: asyncio.StreamReader, chunked: bool) -> bytes:
+    """An error answer's body, at most READ_LIMIT bytes (maglevd's are one short JSON object)."""
+    body = b""
+    async for part in _body(reader, chunked):
+        body += part
+        if len(body) >= READ_LIMIT:
+            return body[:READ_LIMIT]
+    return body
 
 
 async def _body(reader: asyncio.StreamReader, chunked: bool) -> AsyncIterator[bytes]:
@@ -368,6 +377,8 @@ async def _body(reader: asyncio.StreamReader, chunked: bool) -> AsyncIterator[by
         if not size_line:
             return
         size = int(size_line.split(b";")[0], 16)
+        if size > READ_LIMIT:
+            raise ValueError(f"a chunk of {size} bytes (the limit is {READ_LIMIT})")
         if size == 0:
             return
         chunk = await asyncio.wait_for(reader.readexactly(size + 2), IDLE_LIMIT)
@@ -380,6 +391,8 @@ async def events(reader: asyncio.StreamReader, chunked: bool) -> AsyncIterator[D
     async for data in _body(reader, chunked):
         pending += data
         *complete, pending = pending.split(b"\n")
+        if len(pending) > READ_LIMIT:
+            raise ValueError(f"an event line longer than {READ_LIMIT} bytes")
         for line in complete:
             if line.strip():
                 event = json.loads(line)
