@@ -34,6 +34,7 @@ from .lb_types import (
     swap16,
 )
 from .pool import Pool
+from .traffic import TrafficModel
 
 
 class LbTables:
@@ -67,6 +68,7 @@ class LbTables:
         self.nat_interfaces: Dict[str, set] = {"nat4": set(), "nat6": set()}
         self.flushes: List[Dict[str, Any]] = []
         self.next_gc = LB_GARBAGE_RUN
+        self.traffic = TrafficModel()
 
     # -- time and garbage collection ------------------------------------------------------
 
