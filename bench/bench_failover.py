@@ -1,14 +1,12 @@
-"""maglevd failover latency and VPP-restart restore time, against vppsim.
+"""maglevd failover latency against vppsim (the restore after a VPP restart: bench_restore.py).
 
 1. Failover push: 1,000 backends over 100 VIPs (10 each), all up. One backend at a time goes
    down; latency = vppsim's receive time of its lb_as_set_weight (its call log, CLOCK_MONOTONIC)
    minus the transition time (time.monotonic() when the state changed and the reconciler was
    told; the same clock, system-wide). Also a burst: 10 backends of 10 VIPs at once, latency
    of the last one. Baseline in the same run: one raw lb_as_set_weight round trip through
-   vppclient (the floor any push pays). Target p99 < 10 ms.
-2. Restore: 1,000 VIPs x 10 ASes in VPP; vppsim restarts empty; time from the reconnect
-   (sockclnt_create after the restart) to the last call of the full sync that restores
-   everything. Target < 1 s.
+   vppclient (the floor any push pays). Target p99 < 5 ms (issue 14). Tails on a shared,
+   loaded machine are the scheduler's: the baseline's own p99 is printed beside them.
 
 The VPP side runs in-process (maglevd.vpp.component.VppComponent: reconciler + connection thread) with
 health set by this script; probing is not part of what is measured.
@@ -58,8 +56,9 @@ async def off_loop(fn: Any, *args: Any, **kwargs: Any) -> Any:
     return await asyncio.get_running_loop().run_in_executor(None, lambda: fn(*args, **kwargs))
 
 
-async def start_side(sim: VppSim, cfg: Any, states: Dict[str, BackendState]) -> tuple:
-    settings = VppSettings(api_socket=sim.socket, ping_interval=5, retry_min=0.01, timeout=10)
+async def start_side(sim: VppSim, cfg: Any, states: Dict[str, BackendState], **overrides: Any) -> tuple:
+    knobs = {"ping_interval": 5, "retry_min": 0.01, "timeout": 10, **overrides}
+    settings = VppSettings(api_socket=sim.socket, **knobs)
     side = VppComponent(cfg, lambda: states, settings)
     events: list = []
     arrived = asyncio.Event()
@@ -165,42 +164,12 @@ def baseline(sim: VppSim, samples: int) -> list:
     return times
 
 
-async def restore(sim: VppSim) -> Dict[str, Any]:
-    cfg = config(1000, 10)
-    states = dict.fromkeys(cfg.backends, UP)
-    side, events, arrived = await start_side(sim, cfg, states)
-    mark = len(events)
-    seq = sim.stats()["seq"]
-    await off_loop(sim.restart)
-    while not any(e["scope"] == "full" and e.get("reason") == "connect" for e in events[mark:]):
-        arrived.clear()
-        await asyncio.wait_for(arrived.wait(), 120)
-    event = next(e for e in events[mark:] if e.get("reason") == "connect")
-    calls = _all_calls(sim, seq)
-    restart = next(c for c in calls if c["message"] == "<restart>")
-    connect = next(c for c in calls if c["message"] == "sockclnt_create" and c["seq"] > restart["seq"])
-    last = max(c["time"] for c in calls if c["message"].startswith("lb_"))
-    state = sim.state()
-    await side.stop()
-    return {
-        "event": event,
-        "restart_to_connect": connect["time"] - restart["time"],
-        "connect_to_restored": last - connect["time"],
-        "vips": len(state["vips"]),
-        "ases": sum(len(v["ases"]) for v in state["vips"]),
-    }
-
-
-def _all_calls(sim: VppSim, since: int) -> list:
-    return sim.calls(since=since, limit=20000)  # the call log keeps the last 20,000
-
-
 def ms(value: float) -> str:
     return "%.2f ms" % (value * 1000)
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.ERROR)  # the restore's expected vpp-disconnect warning is not a result
+    logging.basicConfig(level=logging.ERROR)
     parser = argparse.ArgumentParser()
     parser.add_argument("--samples", type=int, default=200)
     args = parser.parse_args()
@@ -208,39 +177,23 @@ def main() -> None:
         base = baseline(sim, args.samples)
         sim.restart()
         result = asyncio.run(failover(sim, args.samples))
-        sim.restart()
-        restored = asyncio.run(restore(sim))
     single, bursts = result["single"], result["bursts"]
     floor = median(base)
     print("failover push, 1,000 backends / 100 VIPs, %d samples (transition -> vppsim receives)" % len(single))
-    print("  baseline raw lb_as_set_weight round trip: p50 %s" % ms(floor))
+    print("  baseline raw lb_as_set_weight round trip: p50 %s  p99 %s" % (ms(floor), ms(percentile(base, 0.99))))
     print(
-        "  single backend down: p50 %s  p99 %s  max %s  (p50 = %.1fx baseline)  target p99 < 10 ms: %s"
+        "  single backend down: p50 %s  p99 %s  max %s  (p50 = %.1fx baseline)  target p99 < 5 ms: %s"
         % (
             ms(median(single)),
             ms(percentile(single, 0.99)),
             ms(max(single)),
             median(single) / floor,
-            "OK" if percentile(single, 0.99) < 0.010 else "MISSED",
+            "met" if percentile(single, 0.99) < 0.005 else "missed",
         )
     )
     print(
         "  burst of 10 backends in 10 VIPs, last push: p50 %s  p99 %s  (%d per-VIP syncs in all)"
         % (ms(median(bursts)), ms(percentile(bursts, 0.99)), result["vip_syncs"])
-    )
-    event = restored["event"]
-    print(
-        "restore after vppsim restart, %d VIPs x %d ASes"
-        % (restored["vips"], restored["ases"] // max(1, restored["vips"]))
-    )
-    print("  restart -> reconnect: %s" % ms(restored["restart_to_connect"]))
-    print(
-        "  reconnect -> last call of the full sync: %s (%d API calls)  target < 1 s: %s"
-        % (
-            ms(restored["connect_to_restored"]),
-            event["api_calls"],
-            "OK" if restored["connect_to_restored"] < 1.0 else "MISSED",
-        )
     )
 
 

@@ -6,6 +6,7 @@
 Scenarios (one connection, in-process client, vppsim as a separate process):
   cold apply, direct path      empty VPP -> the whole state (the wire channel, window 64)
   no-op read, direct path      read_state of the converged LB (what a no-op check costs)
+  baseline: raw dump + decode  the same messages on the raw socket, decoded with struct only
   no-op read, vpp_papi path    the same read with the direct path switched off
   10% change, direct path      every 10th AS gets a new weight
   10% change, vpp_papi path    the same plan through vpp_papi's asynchronous send (window 64)
@@ -33,6 +34,7 @@ from _common import ROOT, best_of
 from ansible_collections.vpp.maglev.plugins.module_utils import vppclient
 from ansible_collections.vpp.maglev.plugins.module_utils.lb_model import LbConf, LbState, Vip, VipAttrs, VipKey
 from ansible_collections.vpp.maglev.plugins.module_utils.planner import plan
+from ansible_collections.vpp.maglev.plugins.module_utils.vppapi import reader
 from ansible_collections.vpp.maglev.vppsim.harness import VppSim
 
 A = ipaddress.ip_address
@@ -51,6 +53,17 @@ def lb_state(vips: int, ases: int, changed: bool = False) -> LbState:
             members[A("10.%d.%d.%d" % (64 + n // 65536, (n // 256) % 256, n % 256))] = weight
         result[key] = Vip(key, VipAttrs(), members)
     return LbState(LbConf(ip4_src_address=A("192.0.2.254"), ip6_src_address=A("2001:db8::fe")), result)
+
+
+def raw_dump(vpp: vppclient.VppClient) -> None:
+    """The read's messages (lb_conf_get, lb_vip_dump, the CLI text, lb_as_v2_dump) on the raw
+    socket, each decoded with struct and nothing more: the floor of a read (target: the
+    direct path's read within 2x of it)."""
+    with vpp.connection.direct(reader.messages(True)) as wire:
+        wire.call("lb_conf_get")
+        wire.dump("lb_vip_dump", "lb_vip_details")
+        wire.call("cli_inband", cmd="show lb vips verbose")
+        wire.dump("lb_as_v2_dump", "lb_as_v2_details")
 
 
 def measure(sim: VppSim, vips: int, ases: int, repeat: int) -> Dict[str, float]:
@@ -80,6 +93,7 @@ def measure(sim: VppSim, vips: int, ases: int, repeat: int) -> Dict[str, float]:
     with vppclient.connect(sim.socket, api_dir=sim.api_dir, timeout=30) as vpp:
         assert vpp.read_state().vips == full.vips
         figures["no-op read, direct path"] = best_of(vpp.read_state, repeat)
+        figures["  baseline: raw dump + decode"] = best_of(lambda: raw_dump(vpp), repeat)
         vpp.direct = False
         figures["no-op read, vpp_papi path"] = best_of(vpp.read_state, repeat)
     timed_apply("10% change, direct path", converged, changed)
@@ -133,6 +147,11 @@ def main() -> None:
         old = before.get(name)
         ratio = "%.2f" % (seconds / old) if old else "-"
         print("%-30s %10s %10.4f %7s" % (name, "%.4f" % old if old else "-", seconds, ratio))
+    read, raw = figures["no-op read, direct path"], figures["  baseline: raw dump + decode"]
+    print(
+        "read: %.2fx the raw dump + decode of the same messages (target <= 2x) -> %s (vppsim, not a real VPP)"
+        % (read / raw, "ok" if read <= 2 * raw else "MISSED")
+    )
     if args.save:
         Path(args.save).write_text(json.dumps(figures, indent=1))
     print("(ratio = after / before; figures from one shared host vary by ~10-20%%; %s)" % ROOT.name)

@@ -5,7 +5,8 @@
 Measures lb_as_set_weight calls/s and 10,000-AS lb_as_v2_dump dumps/s with 1 client and with
 3 concurrent client processes; the simulator is not the bottleneck when 3 clients together
 go at least as fast as one (ideally ~3x, CPU permitting). Also prints the simulator's own
-in-process cost of building one 10,000-AS dump, as the ceiling it could serve.
+in-process cost of building one 10,000-AS dump, as the ceiling it could serve, and the traffic
+model's simulated packets/s beside a bare Python loop over the same flows (``--traffic-only``).
 """
 
 from __future__ import annotations
@@ -18,7 +19,11 @@ import sys
 import tempfile
 import time
 
+from _common import best_of
+from ansible_collections.vpp.maglev.vppsim import traffic_command
+from ansible_collections.vpp.maglev.vppsim.flow_hash import FlowSource
 from ansible_collections.vpp.maglev.vppsim.harness import API_DIR, COLLECTIONS_ROOT, VppSim
+from ansible_collections.vpp.maglev.vppsim.lb import LbPlugin
 from vpp_papi import VPPApiClient
 
 SMALL = "192.0.2.0/24"
@@ -165,13 +170,65 @@ def server_side_dump_cost() -> float:
     return (time.perf_counter() - start) / 5
 
 
+def traffic_model_rates(flows: int = 200_000) -> None:
+    """Simulated packets/s of the traffic model (in-process, then through the control socket),
+    beside a bare Python loop over the same flows' hashes as the baseline."""
+    lb = LbPlugin()
+    lb.conf(b"\xff" * 4, b"\xff" * 16, 1 << 20, 40)
+    vip = {"address": {"af": 0, "un": bytes([192, 0, 2, 1]) + bytes(12)}, "len": 32}
+    lb.add_del_vip(vip, 6, 80, 0, 0, 0, 0, 1024, False)
+    for n in range(16):
+        address = {"af": 0, "un": bytes([10, 0, 1, n + 1]) + bytes(12)}
+        lb.add_del_as("lb_add_del_as_v2", vip, 6, 80, address, 100, False, False, True)
+    hashes = list(FlowSource(bytes([192, 0, 2, 1]), 80, True, 1).hashes(0, flows))
+
+    def bare_loop() -> None:
+        seen = [0] * 1024
+        for flow_hash in hashes:
+            seen[flow_hash & 1023] += 1
+
+    baseline = flows / best_of(bare_loop, 3)
+    print("traffic baseline: a bare Python loop over %d flows' hashes: %.0f flows/s" % (flows, baseline))
+    cases = (("new flows, 1 packet each", 1), ("new flows, 10 packets each", 10))
+    for seed, (label, packets) in enumerate(cases, 1):
+        request = {"vip": "192.0.2.1", "protocol": 6, "port": 80, "flows": flows, "seed": seed}
+        for what in (label, "  the same flows again"):  # the second time they are established
+            start = time.perf_counter()
+            answer = traffic_command.run(lb, {**request, "packets_per_flow": packets})
+            elapsed = time.perf_counter() - start
+            print(
+                "traffic model, %-27s %10.0f packets/s (a flow costs %.0fx the bare loop's step)"
+                % (what, answer["packets"] / elapsed, elapsed * baseline / flows)
+            )
+
+
+def traffic_over_control(sim: VppSim, flows: int = 200_000) -> None:
+    """The same through a running vppsim's control socket (JSON, one request)."""
+    vpp = connect(sim.socket)
+    try:
+        vpp.api.lb_add_del_vip_v2(pfx="203.0.113.1/32", protocol=6, port=80, new_flows_table_length=1024)
+        vpp.api.lb_add_del_as_v2(pfx="203.0.113.1/32", protocol=6, port=80, as_address="10.9.0.1", weight=100)
+    finally:
+        vpp.disconnect()
+    start = time.perf_counter()
+    answer = sim.traffic("203.0.113.1", "tcp", 80, flows, 99, packets_per_flow=10)
+    rate = answer["packets"] / (time.perf_counter() - start)
+    print("traffic command over the control socket: %.0f packets/s (%d flows x 10 packets)" % (rate, flows))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=2.0)
     parser.add_argument("--worker", nargs=3, metavar=("SOCKET", "KIND", "SECONDS"))
+    parser.add_argument("--traffic-only", action="store_true", help="only the traffic model's figures")
     args = parser.parse_args()
     if args.worker:
         print(json.dumps(worker(args.worker[0], args.worker[1], float(args.worker[2]))))
+        return
+    traffic_model_rates()
+    if args.traffic_only:
+        with tempfile.TemporaryDirectory() as tmp, VppSim(tmp) as sim:
+            traffic_over_control(sim)
         return
     with tempfile.TemporaryDirectory() as tmp, VppSim(tmp, linger=True) as sim:
         t0 = time.perf_counter()
@@ -187,6 +244,7 @@ def main() -> None:
         print("simulator alone: %.0f lb_as_set_weight/s dispatched in-process" % server_side_set_weight_rate())
         cost = server_side_dump_cost()
         print("simulator alone: one 10k-AS v2 dump built in %.1f ms (%.0f dumps/s ceiling)" % (cost * 1000, 1 / cost))
+        traffic_over_control(sim)
         print("cpus available: %d" % len(os.sched_getaffinity(0)))
 
 

@@ -25,6 +25,7 @@ import sys
 from typing import Any, List, Mapping, NoReturn, Optional, Tuple
 
 from ..plugins.module_utils.quoting import clip
+from . import event_loop
 from .check import main_check
 from .environment import DEPRECATED_SOCKET_VAR, SOCKET_VAR, control_socket
 from .exit_codes import EX_USAGE, EXIT_OK, EXIT_SEMANTIC, EXIT_SYNTAX
@@ -64,6 +65,7 @@ def maglevd_flags() -> List[Flag]:
     """maglevd's flags: the one table (docs/maglevd.md, "Flags and environment")."""
     from ..plugins.module_utils.maglevd_client import DEFAULT_SOCKET
     from .daemon import DEFAULT_CONFIG, DEFAULT_VPP_API
+    from .vpp.settings import stats_flags
 
     return [
         Flag("--config", "maglev.yaml to run", "MAGLEV_CONFIG", DEFAULT_CONFIG, "FILE"),
@@ -91,12 +93,20 @@ def maglevd_flags() -> List[Flag]:
         ),
         Flag("--metrics-addr", "host:port of the Prometheus /metrics listener", "MAGLEV_METRICS_ADDR", None, "ADDR"),
         Flag(
+            "--web-addr",
+            "host:port of the web dashboard; off loopback it needs the token (docs/dashboard.md)",
+            "MAGLEV_WEB_ADDR",
+            None,
+            "ADDR",
+        ),
+        Flag(
             "--vpp-api-addr",
             "VPP's binary API socket; '' = run the checker without VPP",
             "MAGLEV_VPP_API_ADDR",
             DEFAULT_VPP_API,
             "PATH",
         ),
+        *stats_flags(),
         Flag("--log-level", "log level", "MAGLEV_LOG_LEVEL", "info", "LEVEL", ("debug", "info", "warn", "error")),
         Flag("--check", "validate FILE and exit (see exit codes)", metavar="FILE"),
         Flag("--man", "print the maglevd(8) manual page (roff) and exit", action="store_true"),
@@ -105,7 +115,8 @@ def maglevd_flags() -> List[Flag]:
 
 def environment_only() -> List[Tuple[str, str]]:
     """(variable, what it sets) for the variables that have no flag: the listeners' limits
-    (listeners.ENV, docs/api.md) and the VPP ping interval (vpp/settings.py)."""
+    (listeners.ENV, docs/api.md), the VPP ping interval (vpp/settings.py) and the event loop
+    (event_loop.py)."""
     from .listeners import ENV as API_LIMITS
     from .listeners import ListenerLimits
     from .vpp.settings import PING_ENV, VppSettings
@@ -117,6 +128,9 @@ def environment_only() -> List[Tuple[str, str]]:
         lowest, highest, default = (_number(kind(value)) for value in (low, high, getattr(defaults, field)))
         rows.append((name, f"API {field.replace('_', ' ')}, {lowest} to {highest}{unit} (default: {default})"))
     rows.append((PING_ENV, f"seconds between VPP control_pings (default: {VppSettings().ping_interval:g})"))
+    rows.append(
+        (event_loop.LOOP_VAR, "the event loop: %s (default: auto, uvloop if installed)" % ", ".join(event_loop.CHOICES))
+    )
     return rows
 
 
@@ -267,9 +281,17 @@ def _main(args: argparse.Namespace, log_setup: Any) -> int:
     from . import log as logs
     from .daemon import load_config
 
-    logs.event("starting", version=VERSION, config=args.config, pid=os.getpid())
+    try:
+        loop_name, loop_factory = event_loop.choose()
+    except event_loop.LoopChoiceError as exc:  # reported once `starting` is out
+        loop_name, loop_factory, loop_error = None, None, _StartupError(EXIT_START, str(exc))
+    else:
+        loop_error = None
+    logs.event("starting", version=VERSION, config=args.config, pid=os.getpid(), loop=loop_name)
     _resolve_control_socket(args)
     try:
+        if loop_error is not None:
+            raise loop_error
         options = _daemon_options(args)
     except _StartupError as exc:
         logs.event("startup-failed", logging.ERROR, error=exc.message)
@@ -279,7 +301,7 @@ def _main(args: argparse.Namespace, log_setup: Any) -> int:
         kind = "parse" if code == 1 else "semantic"  # check.py's codes; the process exits 2 for both
         logs.event("config-invalid", logging.ERROR, path=args.config, exit_code=EXIT_CONFIG, kind=kind, errors=errors)
         return EXIT_CONFIG
-    return asyncio.run(_start(config, options, log_setup))
+    return asyncio.run(_start(config, options, log_setup), loop_factory=loop_factory)
 
 
 def _resolve_control_socket(args: argparse.Namespace) -> None:
@@ -302,6 +324,7 @@ def _daemon_options(args: argparse.Namespace) -> Any:
     try:
         control_addr = parse_addr(args.control_addr, "--control-addr")
         metrics_addr = parse_addr(args.metrics_addr, "--metrics-addr")
+        web_addr = parse_addr(args.web_addr, "--web-addr")
     except argparse.ArgumentTypeError as exc:
         raise _StartupError(EX_USAGE, str(exc))
     try:
@@ -318,7 +341,10 @@ def _daemon_options(args: argparse.Namespace) -> Any:
         control_addr=control_addr,  # type: ignore[arg-type]
         control_token=token,
         metrics_addr=metrics_addr,  # type: ignore[arg-type]
+        web_addr=web_addr,  # type: ignore[arg-type]
         vpp_api_addr=args.vpp_api_addr,
+        vpp_stats_addr=args.vpp_stats_addr,
+        vpp_stats_interval=args.vpp_stats_interval,
         log_level=args.log_level,
     )
 

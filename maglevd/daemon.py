@@ -28,12 +28,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import socket
 import time
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, FrozenSet, Iterable, List, Optional, Tuple
 
 from ..plugins.module_utils.config_model import Config
 from ..plugins.module_utils.maglevd_client import DEFAULT_SOCKET
+from ..plugins.module_utils.vppapi.traffic_reader import DEFAULT_STATS_SOCKET
 from ..plugins.module_utils.weights import BackendState
 from . import gctune, guard, resources
 from . import log as logs
@@ -45,7 +47,9 @@ from .daemon_state import daemon_state
 from .events import Event, EventBus, Subscription
 from .metrics import LagMonitor, Metrics
 from .reload_state import ReloadState
+from .traffic_state import TrafficState
 from .version import VERSION
+from .web import WebDashboard
 
 DEFAULT_CONFIG = "/etc/vpp-maglev/maglev.yaml"
 DEFAULT_VPP_API = "/run/vpp/api.sock"
@@ -58,7 +62,10 @@ class DaemonOptions:
     control_addr: Optional[Tuple[str, int]] = None
     control_token: Optional[str] = None
     metrics_addr: Optional[Tuple[str, int]] = None
+    web_addr: Optional[Tuple[Optional[str], int]] = None  # the dashboard (web/server.py); None: off
     vpp_api_addr: str = DEFAULT_VPP_API  # "": run without VPP
+    vpp_stats_addr: str = DEFAULT_STATS_SOCKET  # "": no counters, flows only (docs/traffic.md)
+    vpp_stats_interval: float = 5.0  # seconds between traffic reads
     log_level: str = "info"
 
 
@@ -87,6 +94,7 @@ class Daemon:
         self.metrics = Metrics(self.checker)
         self.lag = LagMonitor(self.metrics)
         self.api = ControlApi(self)
+        self.web = WebDashboard(self.api, self.bus.add_listener)
         self.logging = log_setup
         self.components: List[Any] = []
         self._started: List[Any] = []  # components whose start() was called, stopped in reverse
@@ -118,6 +126,7 @@ class Daemon:
         # The listeners first: a control socket in use (another maglevd) or a port taken fails
         # the start before any probe runs or VPP is touched.
         await self.api.start(opts.control_socket or None, opts.control_addr, opts.control_token, opts.metrics_addr)
+        await self.web.start(opts.web_addr, opts.control_token)
         await self.checker.start()
         self.lag.start()
         for component in self.components:
@@ -130,6 +139,7 @@ class Daemon:
             socket=self.api.socket_path,
             control_addr=_fmt_addr(self.api.tcp_address),
             metrics_addr=_fmt_addr(self.api.metrics_address),
+            web_addr=_fmt_addr(self.web.address),
             backends=len(self.checker.health),
             frontends=len(self.checker.config.frontends),
         )
@@ -152,6 +162,7 @@ class Daemon:
         logs.event("stopping")
         await self.checker.stop()
         await self.api.stop()
+        await self.web.stop()
         for component in reversed(self._started):
             if hasattr(component, "stop"):
                 try:
@@ -169,9 +180,9 @@ class Daemon:
         checker = self.checker
         checker.get_health(name)  # NotFound before anything else
         if not force:
-            guard.refuse_action(checker.config, checker.states_view, name, action)
+            guard.refuse_action(checker.config, checker.states_view, name, action, checker.frontends.frontends_of)
         transition = checker.act(name, action)
-        info = resources.backend_info(checker, name)
+        info = resources.backend_info(checker, name, traffic=self.traffic())
         info["changed"] = transition is not None
         return info
 
@@ -185,7 +196,7 @@ class Daemon:
             for component in self.components:
                 if hasattr(component, "on_weight"):
                     component.on_weight(checker.config, frontend)
-        info = resources.frontend_info(checker, frontend)
+        info = resources.frontend_info(checker, frontend, traffic=self.traffic())
         info["changed"] = old != weight
         return info
 
@@ -257,17 +268,24 @@ class Daemon:
     def backend_states(self) -> Dict[str, BackendState]:
         return self.checker.states()
 
+    def traffic(self) -> Optional[TrafficState]:
+        """The VPP side's last traffic read (vpp/traffic_poller.py), None without VPP."""
+        for component in self.components:
+            if getattr(component, "enabled", False) and isinstance(getattr(component, "traffic", None), TrafficState):
+                return component.traffic
+        return None
+
     def frontend_views(self) -> List[Dict[str, Any]]:
-        return resources.frontends(self.checker)
+        return resources.frontends(self.checker, self.traffic())
 
     def frontend_view(self, name: str) -> Dict[str, Any]:
-        return resources.frontend_info(self.checker, name)
+        return resources.frontend_info(self.checker, name, traffic=self.traffic())
 
     def backend_views(self) -> List[Dict[str, Any]]:
-        return resources.backends(self.checker)
+        return resources.backends(self.checker, self.traffic())
 
     def backend_view(self, name: str) -> Dict[str, Any]:
-        return resources.backend_info(self.checker, name)
+        return resources.backend_info(self.checker, name, traffic=self.traffic())
 
     def healthcheck_views(self) -> List[Dict[str, Any]]:
         return resources.healthchecks(self.checker)
@@ -278,8 +296,8 @@ class Daemon:
     def backend_count(self) -> int:
         return len(self.checker.health)
 
-    def render_metrics(self) -> bytes:
-        return self.metrics.render()
+    async def render_metrics(self) -> bytes:
+        return await self.metrics.scrape()
 
     def register_collector(self, collector: Any) -> None:
         self.metrics.registry.register(collector)
@@ -323,6 +341,8 @@ class Daemon:
                 "subscribers": len(self.bus.subscriptions),
             },
             "reloads": dict(self.reloads),
+            "last_reload": self.reload_state.last(),
+            "hostname": socket.gethostname(),
             "vpp_api_addr": self.options.vpp_api_addr,
         }
         health = {self.reload_state.name: self.reload_state.health()}

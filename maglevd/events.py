@@ -13,7 +13,8 @@ Two ways to listen:
   connection goes) drops its queue at once and wakes its reader (`SubscriptionClosed`).
 
 Event types (stable names): backend-transition, frontend-transition, weight-change,
-config-reload, config-reload-failed, probe (only when someone subscribed to it), log, dropped.
+config-reload, config-reload-failed, frontend-blackhole, frontend-blackhole-cleared (the VPP
+side's traffic poller, docs/traffic.md), probe (only when someone subscribed to it), log, dropped.
 """
 
 from __future__ import annotations

@@ -5,18 +5,22 @@ serves traffic now with no backend of effective weight above 0 makes VPP drop th
 flows. maglevd refuses such a change (`409 last-serving-backend`) unless the operator forces it;
 the `maglev_backend` module applies the same rule before it asks (its `allow_empty`). A standby
 pool that takes over counts as serving: the weights come from the one truth table
-(weights.pool_weights), exactly as the reconciler will compute them.
+(weights.pool_weights), exactly as the reconciler will compute them. An action looks only at
+the frontends of its backend (the checker's index) through a one-backend overlay of the states:
+its cost does not grow with the size of the config (docs/performance.md).
 """
 
 from __future__ import annotations
 
-from typing import Dict, List, Mapping, Optional, Tuple
+from typing import Iterator, List, Mapping, Optional, Sequence, Tuple
 
 from ..plugins.module_utils.config_model import Config, Frontend
 from ..plugins.module_utils.desired import member_states
 from ..plugins.module_utils.operator_actions import ACTIONS, ActionRefused
 from ..plugins.module_utils.weights import BackendState, pool_weights
 from .control_errors import LastServingBackend
+
+Index = Optional[Mapping[str, Sequence[str]]]  # backend -> its frontends (Config.frontends_by_backend)
 
 
 def serving(
@@ -31,8 +35,27 @@ def serving(
     return any(weight > 0 for row in pool_weights(members, frontend.flush_on_down) for weight, _flush in row)
 
 
-def emptied_by_action(config: Config, states: Mapping[str, BackendState], backend: str, action: str) -> List[str]:
-    """Frontends serving now that `action` on `backend` would leave with no weight (sorted)."""
+class _WithOne(Mapping):
+    """`states` with one backend's state replaced: no copy of the whole table per action."""
+
+    def __init__(self, states: Mapping[str, BackendState], backend: str, state: BackendState) -> None:
+        self.states, self.backend, self.state = states, backend, state
+
+    def __getitem__(self, name: str) -> BackendState:
+        return self.state if name == self.backend else self.states[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.states)
+
+    def __len__(self) -> int:
+        return len(self.states)
+
+
+def emptied_by_action(
+    config: Config, states: Mapping[str, BackendState], backend: str, action: str, frontends_of: Index = None
+) -> List[str]:
+    """Frontends serving now that `action` on `backend` would leave with no weight (sorted).
+    `frontends_of` (backend -> its frontends, Config.frontends_by_backend) spares a scan of all."""
     state, rule = states.get(backend), ACTIONS.get(action)
     if state is None or rule is None:
         return []
@@ -42,12 +65,17 @@ def emptied_by_action(config: Config, states: Mapping[str, BackendState], backen
         return []  # a refused action changes nothing
     if target is None:
         return []  # nor does a no-op one
-    after: Dict[str, BackendState] = dict(states)
-    after[backend] = target
+    if frontends_of is None:
+        names: Sequence[str] = [n for n, fe in config.frontends.items() if backend in fe.backend_names()]
+    else:
+        names = frontends_of.get(backend, ())
+    after = _WithOne(states, backend, target)
     return sorted(
-        frontend.name
-        for frontend in config.frontends.values()
-        if backend in frontend.backend_names() and serving(frontend, states) and not serving(frontend, after)
+        name
+        for name in names
+        if name in config.frontends
+        and serving(config.frontends[name], states)
+        and not serving(config.frontends[name], after)
     )
 
 
@@ -72,9 +100,11 @@ def refusal_message(what: str, frontends: List[str]) -> str:
     )
 
 
-def refuse_action(config: Config, states: Mapping[str, BackendState], backend: str, action: str) -> None:
+def refuse_action(
+    config: Config, states: Mapping[str, BackendState], backend: str, action: str, frontends_of: Index = None
+) -> None:
     """Raise LastServingBackend when `action` on `backend` would empty a serving frontend."""
-    dark = emptied_by_action(config, states, backend, action)
+    dark = emptied_by_action(config, states, backend, action, frontends_of)
     if dark:
         raise LastServingBackend(refusal_message(f"{action} backend {backend}", dark), dark)
 

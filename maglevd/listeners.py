@@ -22,7 +22,7 @@ import json
 import logging
 import socket
 from dataclasses import dataclass, fields
-from typing import Any, Callable, Dict, List, Mapping, Optional, Set, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Set, Tuple, cast
 
 from aiohttp import web
 
@@ -136,7 +136,8 @@ class GuardedConnection(asyncio.Protocol):
         self._on_lost: List[Callable[[], None]] = []
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
+        # A stream transport (uvloop's does not subclass asyncio.Transport, so no isinstance).
+        transport = cast(asyncio.Transport, transport)
         self.transport = transport
         if not self.listener.admit(self):
             self._refuse(transport)

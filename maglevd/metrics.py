@@ -3,12 +3,13 @@
 Updated inline as probes run: maglev_probe_total{backend,type,result,code},
 maglev_probe_duration_seconds{backend,type}, maglev_backend_transitions_total{backend,from,to},
 maglev_event_loop_lag_seconds (gauge + histogram).
-Read from live state at each scrape (no stale label sets): maglev_backend_state{backend,state},
+Read from live state at each scrape (live_metrics.py; no stale label sets): maglev_backend_state{backend,state},
 maglev_backend_health, maglev_backend_enabled, maglev_frontend_pool_backend_weight,
 maglev_frontend_pool_backend_configured_weight, maglev_frontend_state{frontend,state},
 maglev_events_dropped_total, maglev_event_subscribers, maglev_probe_late_timeouts_retried_total
 (the overload guard, schedule.py: with the lag metric, the sign of an overloaded checker).
-Other components (the VPP side) register their own metrics on `Metrics.registry`.
+Other components (the VPP side) register their own metrics on `Metrics.registry`; a collector
+of loop-owned state should offer `snapshot()` so that a scrape renders it off the loop (scrape.py).
 """
 
 from __future__ import annotations
@@ -17,11 +18,11 @@ import asyncio
 import time
 from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client import Counter, Gauge, Histogram, generate_latest
 
-from ..plugins.module_utils.weights import BackendState, FrontendState
+from .live_metrics import LiveCollector
 from .log import LOGGER
+from .scrape import Scraper, ScrapeRegistry
 from .tasks import cancel_and_wait
 
 if TYPE_CHECKING:
@@ -33,61 +34,9 @@ LAG_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 
-class _LiveCollector:
-    def __init__(self, checker: Checker) -> None:
-        self.checker = checker
-
-    def collect(self):
-        checker = self.checker
-        state = GaugeMetricFamily(
-            "maglev_backend_state", "1 for the backend's current state", labels=["backend", "state"]
-        )
-        health = GaugeMetricFamily("maglev_backend_health", "The backend's rise/fall counter", labels=["backend"])
-        enabled = GaugeMetricFamily("maglev_backend_enabled", "1 when the backend is enabled", labels=["backend"])
-        for name, h in sorted(checker.health.items()):
-            for s in BackendState:
-                state.add_metric([name, s.value], 1.0 if h.state is s else 0.0)
-            health.add_metric([name], h.counter)
-            enabled.add_metric([name], 1.0 if h.enabled else 0.0)
-        weight = GaugeMetricFamily(
-            "maglev_frontend_pool_backend_weight",
-            "Effective weight of a pool member (what VPP should have)",
-            labels=["frontend", "pool", "backend"],
-        )
-        configured = GaugeMetricFamily(
-            "maglev_frontend_pool_backend_configured_weight",
-            "Configured weight of a pool member",
-            labels=["frontend", "pool", "backend"],
-        )
-        weights = checker.weights()
-        for frontend, rows in weights.items():
-            for row in rows:
-                labels = [frontend, row["pool"], row["backend"]]
-                weight.add_metric(labels, row["weight"])
-                configured.add_metric(labels, row["configured_weight"])
-        fstate = GaugeMetricFamily(
-            "maglev_frontend_state", "1 for the frontend's current state", labels=["frontend", "state"]
-        )
-        for frontend, current in checker.frontend_states().items():
-            for s in FrontendState:
-                fstate.add_metric([frontend, s.value], 1.0 if current is s else 0.0)
-        dropped = CounterMetricFamily(
-            "maglev_events_dropped", "Events dropped because an event-stream subscriber was too slow"
-        )
-        dropped.add_metric([], checker.bus.dropped_total)
-        subscribers = GaugeMetricFamily("maglev_event_subscribers", "Open event-stream subscriptions")
-        subscribers.add_metric([], len(checker.bus.subscriptions))
-        late = CounterMetricFamily(
-            "maglev_probe_late_timeouts_retried",
-            "Probe timeouts retried instead of counted because the event loop ran them late (overload guard)",
-        )
-        late.add_metric([], checker.late_retried)
-        return [state, health, enabled, weight, configured, fstate, dropped, subscribers, late]
-
-
 class Metrics:
-    def __init__(self, checker: Checker, registry: Optional[CollectorRegistry] = None) -> None:
-        self.registry = registry if registry is not None else CollectorRegistry()
+    def __init__(self, checker: Checker, registry: Optional[ScrapeRegistry] = None) -> None:
+        self.registry = registry if registry is not None else ScrapeRegistry()
         r = self.registry
         self.probes = Counter(
             "maglev_probe", "Probes run, by result and code", ["backend", "type", "result", "code"], registry=r
@@ -102,7 +51,8 @@ class Metrics:
         self.lag_hist = Histogram(
             "maglev_event_loop_lag_histogram_seconds", "Event-loop scheduling lag", buckets=LAG_BUCKETS, registry=r
         )
-        r.register(_LiveCollector(checker))
+        r.register(LiveCollector(checker))
+        self.scraper = Scraper(r)
         self._children: Dict[Tuple[str, str, str, str], object] = {}
         self._durations: Dict[Tuple[str, str], object] = {}
         checker.probe_listeners.append(self.on_probe)
@@ -131,7 +81,13 @@ class Metrics:
         self.lag_hist.observe(lag)
 
     def render(self) -> bytes:
+        """The whole text, on the caller's thread (tests, tools); the daemon uses `scrape`."""
         return generate_latest(self.registry)
+
+    async def scrape(self) -> bytes:
+        """The text for GET /metrics: a snapshot on the loop, the render in a worker thread
+        (scrape.py); raises ScrapeBusy past MAX_SCRAPES_SHARING waiting scrapes."""
+        return await self.scraper.scrape()
 
 
 class LagMonitor:

@@ -7,9 +7,12 @@ the first error, and `maglev_config_last_reload_success` is 0.
 
 from __future__ import annotations
 
+import time
 from typing import Any, Dict, List, Optional
 
 from prometheus_client import CollectorRegistry, Counter, Gauge
+
+LAST_ERRORS_SHOWN = 20  # errors of a refused reload in /v1/status (the log has all of them)
 
 
 class ReloadState:
@@ -19,6 +22,7 @@ class ReloadState:
         self.counts = {"ok": 0, "failed": 0}
         self.last_ok = True
         self.last_errors: List[str] = []
+        self.last_time: Optional[float] = None  # wall time of the last reload tried; None: none yet
         self._total = Counter(
             "maglev_config_reloads", "Config reloads by result (ok, failed)", ["result"], registry=registry
         )
@@ -36,6 +40,11 @@ class ReloadState:
         self._success.set(1 if ok else 0)
         self.last_ok = ok
         self.last_errors = [] if ok else list(errors)
+        self.last_time = time.time()
+
+    def last(self) -> Dict[str, Any]:
+        """The last reload for /v1/status "last_reload": ok, when, and its first errors."""
+        return {"ok": self.last_ok, "time": self.last_time, "errors": self.last_errors[:LAST_ERRORS_SHOWN]}
 
     def health(self) -> Dict[str, Any]:
         if self.last_ok:

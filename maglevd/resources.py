@@ -10,10 +10,11 @@ import dataclasses
 from typing import Any, Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence
 
 from ..plugins.module_utils.config_model import HealthCheck
-from ..plugins.module_utils.desired import frontend_active_pool
+from ..plugins.module_utils.desired import frontend_active_pool, frontend_weights
 from ..plugins.module_utils.lb_model import PROTOCOLS
 from .checker import Checker
 from .control_errors import NotFound
+from .traffic_state import TrafficState
 
 PROTOCOL_NAMES = {number: name for name, number in PROTOCOLS.items()}
 
@@ -32,10 +33,14 @@ def _plain(value: Any) -> Any:
 
 
 def backend_info(
-    checker: Checker, name: str, frontends: Optional[Mapping[str, Sequence[str]]] = None
+    checker: Checker,
+    name: str,
+    frontends: Optional[Mapping[str, Sequence[str]]] = None,
+    traffic: Optional[TrafficState] = None,
 ) -> Dict[str, Any]:
     """One backend's view; `frontends` (backend -> the frontends that use it) defaults to the
-    checker's index of the running config (Config.frontends_by_backend)."""
+    checker's index of the running config (Config.frontends_by_backend); `traffic` (the VPP
+    side's last read, None without VPP) adds its live flows per frontend."""
     health = checker.get_health(name)
     backend = checker.config.backends.get(name)
     check: Optional[HealthCheck] = None
@@ -50,20 +55,29 @@ def backend_info(
         "frontends": list((frontends if frontends is not None else checker.frontends.frontends_of).get(name, ())),
     }
     info.update(health.to_dict())
+    address, used_by = info["address"], info["frontends"]
+    flows, read_at = traffic.backend_flows(address, used_by) if traffic is not None and address else ({}, None)
+    info["flows"], info["flows_read_at"] = flows, read_at
     return info
 
 
-def backends(checker: Checker) -> List[Dict[str, Any]]:
-    return [backend_info(checker, name) for name in checker.health]
+def backends(checker: Checker, traffic: Optional[TrafficState] = None) -> List[Dict[str, Any]]:
+    return [backend_info(checker, name, traffic=traffic) for name in checker.health]
 
 
-def frontend_info(checker: Checker, name: str, weights=None, states=None) -> Dict[str, Any]:
+def frontend_info(
+    checker: Checker, name: str, weights=None, states=None, traffic: Optional[TrafficState] = None
+) -> Dict[str, Any]:
+    """One frontend's view; `traffic` (None without VPP) adds its packets, rates and alarm
+    (docs/api.md) and each member's live flows."""
     frontend = checker.config.frontends.get(name)
     if frontend is None:
         raise NotFound("frontend", name)
-    weights = weights if weights is not None else checker.weights()
     states = states if states is not None else checker.frontend_states()
-    rows = weights.get(name, [])
+    if weights is not None:
+        rows = weights.get(name, [])
+    else:  # one frontend's rows, not every frontend's (the dashboard reads frontends one by one)
+        rows = [member.as_dict() for member in frontend_weights(checker.config, frontend, checker.states_view)]
     pools = []
     active = frontend_active_pool(frontend, checker.states_view)
     for index, pool in enumerate(frontend.pools):
@@ -81,6 +95,7 @@ def frontend_info(checker: Checker, name: str, weights=None, states=None) -> Dic
                     "configured_weight": row["configured_weight"],
                     "weight": row["weight"],
                     "flush": row["flush"],
+                    "flows": traffic.member_flows(name, row["address"]) if traffic is not None else None,
                 }
             )
         pools.append({"name": pool.name, "index": index, "backends": members, "active": index == active})
@@ -97,12 +112,13 @@ def frontend_info(checker: Checker, name: str, weights=None, states=None) -> Dic
         "src_ip_sticky": getattr(attrs, "src_ip_sticky", False),
         "encap": _plain(getattr(attrs, "encap", None)),
         "pools": pools,
+        "traffic": traffic.frontend_view(name) if traffic is not None else None,
     }
 
 
-def frontends(checker: Checker) -> List[Dict[str, Any]]:
+def frontends(checker: Checker, traffic: Optional[TrafficState] = None) -> List[Dict[str, Any]]:
     weights, states = checker.weights(), checker.frontend_states()
-    return [frontend_info(checker, name, weights, states) for name in checker.config.frontends]
+    return [frontend_info(checker, name, weights, states, traffic) for name in checker.config.frontends]
 
 
 def healthcheck_info(checker: Checker, name: str) -> Dict[str, Any]:

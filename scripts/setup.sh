@@ -21,8 +21,9 @@ find_python() {
 
 # System tools the checks use: systemd-analyze (the role's unit file is verified with it),
 # the shellcheck tool (ansible-test sanity skips its shellcheck test without it), man and groff
-# (the man pages are rendered with `man -l`), zsh (maglevc's zsh completion is tried in it)
-# and a Java 17 runtime (ansible-rulebook runs its rules engine in it; docs/eda.md).
+# (the man pages are rendered with `man -l`), zsh (maglevc's zsh completion is tried in it),
+# a Java 17 runtime (ansible-rulebook runs its rules engine in it; docs/eda.md) and chromium
+# with its chromedriver (the web dashboard's browser tests; docs/dashboard.md).
 missing=""
 command -v systemd-analyze >/dev/null 2>&1 || missing="$missing systemd"
 command -v shellcheck >/dev/null 2>&1 || missing="$missing shellcheck"
@@ -30,6 +31,9 @@ command -v man >/dev/null 2>&1 || missing="$missing man-db"
 command -v groff >/dev/null 2>&1 || missing="$missing groff-base"
 command -v zsh >/dev/null 2>&1 || missing="$missing zsh"
 command -v java >/dev/null 2>&1 || missing="$missing openjdk-17-jre-headless"
+# The web dashboard's tests drive a real headless browser (docs/dashboard.md).
+command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
+command -v chromedriver >/dev/null 2>&1 || missing="$missing chromium-driver"
 if [ -n "$missing" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     # shellcheck disable=SC2086  # word splitting is wanted: one package per word
     # Not fatal: without them the checks that need them (the unit-file check, sanity's shellcheck

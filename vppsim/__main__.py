@@ -1,6 +1,6 @@
 """python -m ansible_collections.vpp.maglev.vppsim --socket PATH [options]
 
-Prints exactly one line, ``vppsim: ready on PATH``, once both sockets accept; exits 0 on
+Prints exactly one line, ``vppsim: ready on PATH``, once its sockets accept; exits 0 on
 SIGTERM/SIGINT after removing them. Refuses (one line on stderr, exit 1) when PATH or PATH.ctl
 is a live socket or not a socket; a stale socket file (nobody listening) is replaced.
 """
@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import signal
+import socket
 import sys
 from typing import Dict, List, Optional
 
@@ -18,6 +20,7 @@ from .control import Control
 from .faults import FaultError, Faults, parse_fail
 from .server import Simulator
 from .sockets import Identity, SocketBusy, claim, identity, release
+from .stats_server import StatsService
 
 
 def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
@@ -31,7 +34,15 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
         "--fail", action="append", default=[], metavar="MSG:NTH:RETVAL", help="fail the NTH call of MSG with RETVAL"
     )
     parser.add_argument("--interfaces", default="0", help="valid sw_if_index values, e.g. 0,1,2")
+    parser.add_argument(
+        "--stats-socket",
+        default=None,
+        metavar="PATH",
+        help="stats segment socket (default: stats.sock beside --socket; '' off)",
+    )
     args = parser.parse_args(argv)
+    if args.stats_socket is None:
+        args.stats_socket = os.path.join(os.path.dirname(args.socket), "stats.sock")
     try:
         args.interfaces = tuple(int(x) for x in args.interfaces.split(",") if x.strip())
     except ValueError:
@@ -49,15 +60,22 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
 
 async def serve(args: argparse.Namespace) -> None:
     faults = Faults(delay_ms=args.delay_ms, drop_after=args.drop_after, fail=args.fail)
+    stats = StatsService(args.stats_socket) if args.stats_socket else None
     sim = Simulator(
-        personality.load(args.vpp_version), linger=not args.no_linger, interfaces=args.interfaces, faults=faults
+        personality.load(args.vpp_version),
+        linger=not args.no_linger,
+        interfaces=args.interfaces,
+        faults=faults,
+        stats=stats,
     )
     control = Control(sim)
     for rule in faults.fail:
         control.validate_fail_message(rule.message)
     ctl_path = args.socket + ".ctl"
-    for path in (args.socket, ctl_path):  # both checked before either is touched
+    for path in (args.socket, ctl_path):  # all checked before any is touched
         claim(path)
+    if stats is not None:
+        claim(stats.path, socket.SOCK_SEQPACKET)
     owned: Dict[str, Optional[Identity]] = {}
     servers: List[asyncio.AbstractServer] = []
     try:
@@ -65,8 +83,11 @@ async def serve(args: argparse.Namespace) -> None:
         owned[args.socket] = identity(args.socket)
         servers.append(await asyncio.start_unix_server(control.handle, path=ctl_path))
         owned[ctl_path] = identity(ctl_path)
+        if stats is not None:
+            stats.listen()
+            owned[stats.path] = identity(stats.path)
     except BaseException:
-        _close(servers, owned)
+        _close(servers, owned, stats)
         raise
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -77,12 +98,16 @@ async def serve(args: argparse.Namespace) -> None:
         await stop.wait()
     finally:
         sim.restart("shutdown")
-        _close(servers, owned)
+        _close(servers, owned, stats)
 
 
-def _close(servers: List[asyncio.AbstractServer], owned: Dict[str, Optional[Identity]]) -> None:
+def _close(
+    servers: List[asyncio.AbstractServer], owned: Dict[str, Optional[Identity]], stats: Optional[StatsService]
+) -> None:
     for server in servers:
         server.close()
+    if stats is not None:
+        stats.close()
     for path, ident in owned.items():
         release(path, ident)  # only the files we created: a successor's socket stays
 

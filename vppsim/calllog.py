@@ -13,6 +13,13 @@ import time
 from typing import Any, Callable, Deque, Dict, List, Optional, Tuple
 
 CALL_LOG_SIZE = 20000
+# The entry that ends each registration: args {"client": handle, "how": one of SESSION_ENDINGS}.
+SESSION_END = "<session-end>"
+# How a registration can end: "delete" is the polite end (the client's sockclnt_delete, then
+# its close; docs/vppsim.md, "How sessions end"); "eof" a client that dropped the socket
+# without it (the abrupt end that can leave a real VPP spinning); "rejected" a frame over
+# MAX_FRAME; "fault" the drop-after fault.
+SESSION_ENDINGS = ("delete", "eof", "rejected", "fault")
 Matcher = Callable[[Dict[str, Any]], bool]
 
 
@@ -46,6 +53,10 @@ class CallLog:
         self.entries: Deque[Dict[str, Any]] = collections.deque(maxlen=size)
         self.seq = 0
         self.waiters: List[Tuple[Matcher, asyncio.Future]] = []
+
+    def session_ended(self, client: int, how: str) -> None:
+        """Registration ``client`` is gone, and how (SESSION_ENDINGS)."""
+        self.record(SESSION_END, {"client": client, "how": how}, None, client, answered=False)
 
     def record(self, name: str, args: Dict[str, Any], retval: Optional[int], client: int, **extra: Any) -> None:
         self.seq += 1

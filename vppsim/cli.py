@@ -1,90 +1,111 @@
-"""The few CLI commands ``cli_inband`` answers, in the text format of VPP's lb.c.
-
-``show lb vips verbose`` follows ``format_lb_vip_detailed`` (master, without the VRF line);
-docs/vppsim.md documents the exact format because the collection parses it.
+"""The debug-CLI commands ``cli_inband`` answers: ``show lb``, ``show lb vips [verbose]``,
+``show version``, parsed as VPP's CLI parses them (cli_dispatch.py) and printed as VPP's lb
+plugin prints them (lb_text.py). docs/vppsim.md#cli_inband-text documents both.
 """
 
 from __future__ import annotations
 
-import ipaddress
-from typing import List
+from typing import Optional, Tuple
 
+from .cli_dispatch import CliInput, Command, Function, Output, run_line
 from .lb_tables import LbTables
-from .lb_types import IP4_L3DSR, IP4_NAT4, IP6_NAT6, TYPE_NAMES, Vip, fmt_ip46, swap16
+from .lb_text import format_lb_main, format_lb_vip, format_lb_vip_detailed
 
-COUNTERS = ("packet from existing sessions", "first session packet", "untracked packet", "no server configured")
-
-
-def format_vip_detailed(lb: LbTables, index: int, vip: Vip) -> str:
-    lines = [
-        " %s [%d] %s%s%s"
-        % (
-            TYPE_NAMES[vip.type],
-            index,
-            vip.prefix_text(),
-            " src_ip_sticky" if vip.sticky else "",
-            "" if vip.used else " removed",
-        ),
-        "  new_size:%d" % vip.table_length,
-    ]
-    if vip.port != 0:
-        lines.append("  protocol:%d port:%d" % (vip.protocol, vip.port))
-    if vip.type == IP4_L3DSR:
-        lines.append("  dscp:%d" % vip.encap_byte)
-    elif vip.type in (IP4_NAT4, IP6_NAT6):
-        # lb.c prints ntohs() of the host-order port (so it reads swapped) and of the
-        # network-order target_port (so that one reads right).
-        lines.append(
-            "  type:%s port:%d target_port:%d"
-            % ("clusterip" if vip.encap_byte == 0 else "nodeport", swap16(vip.port), swap16(vip.target_port_raw))
-        )
-    lines.append("  counters:")
-    lines.extend("    %s: 0" % name for name in COUNTERS)
-    lines.append("  #as:%d" % len(vip.ases))
-    counts = lb.bucket_counts(vip)
-    for slot, server in vip.ases.items():
-        lines.append(
-            "    %s %d buckets   0 flows dpo:%d weight:%d %s"
-            % (
-                fmt_ip46(server.address),
-                counts.get(slot, 0),
-                server.global_index,
-                server.weight,
-                "used" if server.used else " removed",
-            )
-        )
-    return "\n".join(lines) + "\n"
-
-
-def format_vip(lb: LbTables, index: int, vip: Vip) -> str:
-    text = "%s %s new_size:%d #as:%d%s" % (
-        TYPE_NAMES[vip.type],
-        vip.prefix_text(),
-        vip.table_length,
-        len(vip.ases),
-        "" if vip.used else " removed",
-    )
-    if vip.port != 0:
-        text += "  protocol:%d port:%d " % (vip.protocol, vip.port)
-    return text
+# VPP master's other command words that share a first letter with the words vppsim serves
+# (root "show", "show lb", "show version", "show lb vips"): they make an abbreviation as
+# ambiguous, or as unique, as it is on VPP (`sh lb vip` works, `show l` does not).
+VPP_ROOT_WORDS = [
+    "sample",
+    "sasc",
+    "save",
+    "selog",
+    "session",
+    "set",
+    "sfdp",
+    "sflow",
+    "snort",
+    "soft-rss",
+    "sr",
+    "srp",
+    "stn",
+    "suspend",
+    "svs",
+]
+VPP_SHOW_WORDS = [
+    "l2",
+    "l2fib",
+    "l2patch",
+    "l2tpv3",
+    "l2xcrw",
+    "l3xc",
+    "lacp",
+    "lcp",
+    "lisp",
+    "lldp",
+    "load-balance",
+    "load-balance-map",
+    "logging",
+    "lookup-dpo",
+    "vhost-user",
+    "virtio",
+    "vlib",
+    "vmxnet3",
+    "vrrp",
+    "vxlan",
+    "vxlan-gpe",
+]
 
 
-def run(lb: LbTables, command: str, version: str) -> str:
-    words = command.split()
-    if words[:2] == ["show", "version"]:
-        return "vpp v%s built by vppsim on localhost\n" % version
-    if words[:2] == ["show", "lb"] and len(words) >= 3 and "vips".startswith(words[2]) and len(words[2]) >= 3:
-        verbose = len(words) > 3 and "verbose".startswith(words[3])
-        out: List[str] = []
+def _not_simulated(source: CliInput, out: Output) -> Optional[str]:
+    return "not simulated by vppsim"
+
+
+def _show_lb(lb: LbTables) -> Function:
+    def show_lb(source: CliInput, out: Output) -> Optional[str]:
+        out.write(format_lb_main(lb))  # reads none of its input: the root parses what is left
+        return None
+
+    return show_lb
+
+
+def _show_lb_vips(lb: LbTables) -> Function:
+    def show_lb_vips(source: CliInput, out: Output) -> Optional[str]:
+        line = source.line()
+        verbose = line is not None and CliInput(line).word("verbose")
         for index, vip in lb.vips.items():
             if index == 0:
-                continue
-            out.append(format_vip_detailed(lb, index, vip) + "\n" if verbose else format_vip(lb, index, vip) + "\n")
-        return "".join(out)
-    if words[:2] == ["show", "lb"] and len(words) == 2:
-        return "lb_main ip4-src-address: %s \n ip6-src-address: %s \n #vips: %d\n" % (
-            ipaddress.IPv4Address(lb.ip4_src),
-            ipaddress.IPv6Address(lb.ip6_src),
-            len(lb.vips) - 1,
-        )
-    return "unknown input `%s'\n" % command.strip()
+                continue  # the placeholder VIP
+            text = format_lb_vip_detailed(lb, index, vip) if verbose else format_lb_vip(lb, vip)
+            out.write(text + "\n")
+        return None
+
+    return show_lb_vips
+
+
+def _show_version(version: str) -> Function:
+    def show_version(source: CliInput, out: Output) -> Optional[str]:
+        # VPP reads "verbose" and "cmdline" (their extra lines are not simulated) and stops at
+        # anything else, which the root then reports as unknown input.
+        while not source.at_end() and (source.word("verbose") or source.word("cmdline")):
+            pass
+        out.write("vpp v%s built by vppsim on localhost\n" % version)
+        return None
+
+    return show_version
+
+
+def command_tree(lb: LbTables, version: str) -> Command:
+    root = Command("")
+    for word in VPP_ROOT_WORDS:
+        root.add(word, _not_simulated)
+    for word in VPP_SHOW_WORDS:
+        root.add("show " + word, _not_simulated)
+    root.add("show lb", _show_lb(lb))
+    root.add("show lb vips", _show_lb_vips(lb))
+    root.add("show version", _show_version(version))
+    return root
+
+
+def run(lb: LbTables, command: str, version: str) -> Tuple[str, int]:
+    """cli_inband: (reply text, retval)."""
+    return run_line(command_tree(lb, version), command)

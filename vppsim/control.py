@@ -12,6 +12,8 @@ from typing import Any, Callable, Dict
 
 from .faults import FaultError, make_fail_rule, non_negative
 from .server import Simulator
+from .traffic_command import TrafficError
+from .traffic_command import run as run_traffic
 
 
 class ControlError(ValueError):
@@ -186,6 +188,15 @@ class Control:
         """Run the global garbage collection now (force: ignore the 60 s per-VIP throttle)."""
         self.sim.lb.garbage_collection(force=bool(request.get("force", False)))
         return {"uptime": self.sim.lb.now()}
+
+    def cmd_traffic(self, request: Dict[str, Any]) -> Dict[str, Any]:
+        """Simulated flows through the lb node (docs/vppsim.md#traffic)."""
+        try:
+            answer = run_traffic(self.sim.lb, request)
+        except TrafficError as err:
+            raise ControlError(str(err)) from None
+        self.sim.sync_stats()
+        return answer
 
     def cmd_set_interfaces(self, request: Dict[str, Any]) -> Dict[str, Any]:
         values = request.get("interfaces")

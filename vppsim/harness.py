@@ -47,12 +47,15 @@ class VppSim:
         self.dir = Path(tmp_dir)
         self.socket = str(self.dir / "vpp-api.sock")
         self.control_socket = self.socket + ".ctl"
+        self.stats_socket = str(self.dir / "stats.sock")  # beside the API socket, as vppsim's default
         self.api_dir = str(API_DIR)
         self.vpp_version = vpp_version
         self.args = ["--socket", self.socket, "--vpp-version", vpp_version]
         if not linger:
             self.args.append("--no-linger")
         self.args.extend(extra_args)
+        if "--stats-socket" in self.args[:-1]:
+            self.stats_socket = self.args[self.args.index("--stats-socket") + 1]  # '' when off
         self.start_timeout = start_timeout
         self.process: Optional[subprocess.Popen] = None
         # vppsim's stderr (e.g. a rejected frame) is read all along: an undrained pipe would
@@ -192,3 +195,12 @@ class VppSim:
 
     def gc(self, force: bool = False) -> None:
         self.control({"cmd": "gc", "force": force})
+
+    def traffic(self, vip: str, protocol: Any, port: int, flows: int, seed: int, **options: Any) -> Dict[str, Any]:
+        """Send simulated flows (options: packets_per_flow, new_flows_only, detail); the answer
+        of the `traffic` command (docs/vppsim.md#traffic)."""
+        cmd = {"cmd": "traffic", "vip": vip, "protocol": protocol, "port": port, "flows": flows, "seed": seed}
+        cmd.update(options)
+        answer = self.control(cmd)
+        answer.pop("ok", None)
+        return answer

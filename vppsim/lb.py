@@ -158,7 +158,7 @@ class LbPlugin(LbTables):
         found = self.find_vip(pfx, protocol, port)
         if found is None:
             return NO_SUCH_ENTRY
-        _index, vip = found
+        index, vip = found
         addr = decode_address(address)
         if is_del:
             existing = self.find_as(vip, addr)
@@ -171,6 +171,7 @@ class LbPlugin(LbTables):
                 server.last_used = self.now()
                 if is_flush:
                     self._record_flush(message, vip, addr)
+                    self.traffic.flush(index, server.global_index)
                 if not self.linger:
                     self.free_as(vip, slot)
             vip._counts = None
@@ -184,6 +185,7 @@ class LbPlugin(LbTables):
             server.weight = weight
             if is_flush and v2:
                 self._record_flush(message, vip, addr)
+                self.traffic.flush(index, server.global_index)  # the old incarnation's entries
         else:
             if (vip.type in IP4_AS_TYPES) != is_ip4_addr(addr):
                 return INVALID_ADDRESS_FAMILY
@@ -200,7 +202,7 @@ class LbPlugin(LbTables):
         found = self.find_vip(pfx, protocol, port)
         if found is None:
             return NO_SUCH_ENTRY
-        vip = found[1]
+        index, vip = found
         addr = decode_address(address)
         existing = self.find_as(vip, addr)
         if existing is None or not existing[1].used:
@@ -209,11 +211,14 @@ class LbPlugin(LbTables):
         vip._counts = None
         if is_flush:
             self._record_flush("lb_as_set_weight", vip, addr)
+            self.traffic.flush(index, existing[1].global_index)  # a hard drain
         return OK
 
     def flush_vip(self, pfx: Dict[str, Any], protocol: int, port: int) -> int:
         found = self.find_vip(pfx, protocol, port)
         self._record_flush("lb_flush_vip", found[1] if found else None, None, found is not None)
+        if found is not None:
+            self.traffic.flush(found[0])
         return OK  # the lookup's result is overwritten by the flush's
 
     def intf_nat(self, family: str, is_add: bool, sw_if_index: int) -> int:

@@ -34,7 +34,7 @@ from .lb_types import (
     swap16,
 )
 from .pool import Pool
-from .traffic import TrafficModel
+from .traffic import COUNTER_NAMES, TrafficModel
 
 
 class LbTables:
@@ -105,7 +105,12 @@ class LbTables:
             return
         vip.last_gc = now
         for slot, server in list(vip.ases.items()):
-            if not server.used and now > server.last_used + LB_CONCURRENCY_TIMEOUT:
+            # An AS that sticky entries still point at is kept, however long ago it went.
+            if (
+                not server.used
+                and now > server.last_used + LB_CONCURRENCY_TIMEOUT
+                and self.traffic.flows(server.global_index) == 0
+            ):
                 self.free_as(vip, slot)
 
     def garbage_collection(self, force: bool = False) -> None:
@@ -146,6 +151,7 @@ class LbTables:
         """Store a new VIP in the pool and in the prefix index; returns its pool index."""
         index = self.vips.get(vip)
         bisect.insort(self.vips_by_prefix.setdefault((vip.prefix, vip.plen), []), index)
+        self.traffic.vip_added(index)  # lb_vip_add validates and zeroes the index's counters
         return index
 
     def unindex_vip(self, index: int, vip: Vip) -> None:
@@ -154,6 +160,24 @@ class LbTables:
         same.remove(index)
         if not same:
             del self.vips_by_prefix[(vip.prefix, vip.plen)]
+
+    def lb_node_vip(self, address: bytes, protocol: int, port: int) -> Optional[Tuple[int, Vip]]:
+        """The VIP a packet to `address` (ip46) reaches: None when no VIP prefix holds the
+        address (the FIB does not send it to the lb node); the placeholder VIP 0 when the
+        prefix has per-port VIPs but none for this protocol and port (node.c's per-port
+        lookup misses). Only TCP and UDP have ports; any other protocol looks up port 0."""
+        best: Optional[Tuple[bytes, int]] = None
+        for prefix, plen in self.vips_by_prefix:
+            if mask_ip46(address, plen) == prefix and (best is None or plen > best[1]):
+                best = (prefix, plen)
+        if best is None:
+            return None
+        if protocol not in (6, 17):
+            port = 0
+        found = self.find_on_prefix(best[0], best[1], lambda v: v.port == 0)
+        if found is None:
+            found = self.find_on_prefix(best[0], best[1], lambda v: v.protocol == protocol and v.port == port)
+        return found if found is not None else (0, self.vips.slots[0])
 
     def find_as(self, vip: Vip, addr: bytes) -> Optional[Tuple[int, AppServer]]:
         slot = vip.by_address.get(addr)
@@ -166,16 +190,24 @@ class LbTables:
         if vip._counts is None:
             slots = [(slot, server) for slot, server in vip.ases.items() if server.used]
             counts: Dict[int, int] = {}
+            flow_table = [0] * vip.table_length
             if vip.used and slots:
                 table = build_table_ip46(
                     [(server.address, server.weight) for _slot, server in slots], vip.table_length, not self.legacy
                 )
-                for owner in table:
+                for bucket, owner in enumerate(table):
                     if owner >= 0:
-                        slot = slots[owner][0]
+                        slot, server = slots[owner]
                         counts[slot] = counts.get(slot, 0) + 1
+                        flow_table[bucket] = server.global_index
             vip._counts = counts
+            vip._flow_table = flow_table
         return vip._counts
+
+    def new_flow_table(self, vip: Vip) -> List[int]:
+        """The AS pool index of each bucket (0: the drop AS), as the lb node reads it."""
+        self.bucket_counts(vip)
+        return vip._flow_table
 
     # -- dumps ------------------------------------------------------------------------------
 
@@ -220,6 +252,7 @@ class LbTables:
                     "new_flows_table_length": vip.table_length,
                     "src_ip_sticky": vip.sticky,
                     "used": vip.used,
+                    "counters": {name: self.traffic.counter(name, index) for name in COUNTER_NAMES},
                     "ases": [
                         {
                             "address": fmt_ip46(server.address),
@@ -229,6 +262,7 @@ class LbTables:
                             "flags": 1 if server.used else 0,
                             "num_buckets": counts.get(slot, 0),
                             "in_use_since": server.last_used,
+                            "flows": self.traffic.flows(server.global_index),
                         }
                         for slot, server in vip.ases.items()
                     ],
@@ -244,6 +278,10 @@ class LbTables:
             },
             "vips": vips,
             "nat_interfaces": {k: sorted(v) for k, v in self.nat_interfaces.items()},
+            "sticky_tables": [
+                {"thread": thread, "timeout": timeout, "live": live, "size": size}
+                for thread, timeout, live, size in self.traffic.sticky_tables(self.now())
+            ],
             "interfaces": sorted(self.interfaces),
             "flushes": list(self.flushes),
         }

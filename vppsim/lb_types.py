@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass, field
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional
 
 from .pool import Pool
 
@@ -114,6 +114,7 @@ class Vip:
     ases: Pool[AppServer] = field(default_factory=Pool)
     by_address: Dict[bytes, int] = field(default_factory=dict)  # address -> slot (lookups in O(1))
     _counts: Optional[Dict[int, int]] = None
+    _flow_table: List[int] = field(default_factory=list)  # AS pool index per bucket; with _counts
 
     @property
     def is_ip4(self) -> bool:

@@ -54,7 +54,7 @@ class MemclntMessages:
             self.sim.reply(conn, "sockclnt_delete_reply", args, response=-1)
             return -1, {}
         self.sim.reply(conn, "sockclnt_delete_reply", args, response=1)
-        self.sim.free(victim)
+        self.sim.free(victim, "delete")
         return 1, {}
 
     def control_ping(self, conn: Connection, args: Dict[str, Any]) -> tuple:
@@ -105,6 +105,6 @@ class MemclntMessages:
         return 0, {}
 
     def cli_inband(self, conn: Connection, args: Dict[str, Any]) -> tuple:
-        text = cli.run(self.sim.lb, args.get("cmd", ""), self.sim.p.version)
-        self.sim.reply(conn, "cli_inband_reply", args, retval=0, reply=text)
-        return 0, {}
+        text, retval = cli.run(self.sim.lb, args.get("cmd", ""), self.sim.p.version)
+        self.sim.reply(conn, "cli_inband_reply", args, retval=retval, reply=text)
+        return retval, {}

@@ -24,6 +24,7 @@ from .lb_api import LbMessages
 from .lb_types import VppCrash
 from .memclnt import Handler, MemclntMessages
 from .personality import Personality
+from .stats_server import StatsService
 
 # Messages that change the lb state (stats()["writes"] sums them).
 WRITES = {
@@ -56,8 +57,10 @@ class Simulator:
         interfaces: tuple = (0,),
         faults: Optional[Faults] = None,
         clock: Callable[[], float] = time.monotonic,
+        stats: Optional[StatsService] = None,
     ) -> None:
         self.p = personality
+        self.stats_service = stats  # the stats segment, or None (--stats-socket '')
         self.msg = personality.codec.messages
         self.linger = linger
         self.interfaces = tuple(interfaces)
@@ -78,6 +81,8 @@ class Simulator:
 
     def _reset_state(self) -> None:
         self.lb = LbPlugin(clock=self.clock, linger=self.linger, legacy=self.p.legacy, interfaces=self.interfaces)
+        if self.stats_service is not None:
+            self.stats_service.reset(self.lb)  # a restarted VPP has a new stats segment
         self.free_slots: List[int] = []
         self.next_slot = 1  # slot 0 is the listening socket
 
@@ -99,10 +104,12 @@ class Simulator:
         self.next_slot += 1
         return slot
 
-    def free(self, conn: Connection) -> None:
+    def free(self, conn: Connection, how: str = "eof") -> None:
+        """Drop a registration; the call log says how it ended (calllog.SESSION_ENDINGS)."""
         if self.connections.get(conn.handle) is conn:
             del self.connections[conn.handle]
             self.free_slots.append(conn.slot)
+            self.log.session_ended(conn.handle, how)
         conn.close()
 
     async def handle_client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -152,7 +159,7 @@ class Simulator:
             flush=True,
         )
         self.log.record("<frame-too-large>", {}, None, conn.handle, answered=False, declared=length, limit=MAX_FRAME)
-        self.free(conn)
+        self.free(conn, "rejected")
 
     # -- dispatch ---------------------------------------------------------------------------
 
@@ -181,7 +188,7 @@ class Simulator:
                 conn.epoch, conn.calls = self.faults.drop_epoch, 0
             if conn.calls >= self.faults.drop_after:
                 self.log.record(name, args, None, args.get("client_index", 0), answered=False, fault="drop_after")
-                self.free(conn)
+                self.free(conn, "fault")
                 return
             conn.calls += 1
         client = args.get("client_index", 0)
@@ -202,6 +209,12 @@ class Simulator:
             self.restart("crash")
             return
         self.log.record(name, args, retval, client, **extra)
+        self.sync_stats()
+
+    def sync_stats(self) -> None:
+        """Publish the lb counters to the stats segment if they changed (a VIP added, traffic)."""
+        if self.stats_service is not None:
+            self.stats_service.sync(self.lb)
 
     def reply(self, conn: Connection, name: str, args: Dict[str, Any], **values: Any) -> None:
         values["_vl_msg_id"] = self.p.ids[name]

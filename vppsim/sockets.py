@@ -22,15 +22,16 @@ class SocketBusy(OSError):
     """The path is a live socket (another vppsim, or a VPP) or not a socket at all."""
 
 
-def claim(path: str) -> None:
-    """Make ``path`` free to bind: remove a stale socket file, refuse anything else there."""
+def claim(path: str, kind: int = socket.SOCK_STREAM) -> None:
+    """Make ``path`` free to bind: remove a stale socket file, refuse anything else there.
+    ``kind`` is the socket type to probe with (the stats socket is SOCK_SEQPACKET)."""
     try:
         mode = os.lstat(path).st_mode
     except FileNotFoundError:
         return
     if not stat.S_ISSOCK(mode):
         raise SocketBusy("%s exists and is not a socket; refusing to replace it" % path)
-    probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    probe = socket.socket(socket.AF_UNIX, kind)
     try:
         probe.connect(path)
     except (ConnectionRefusedError, FileNotFoundError):

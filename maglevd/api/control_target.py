@@ -49,7 +49,7 @@ class ControlTarget(Protocol):
 
     # -- metrics -------------------------------------------------------------------------------
 
-    def render_metrics(self) -> bytes: ...
+    async def render_metrics(self) -> bytes: ...  # off the loop: metrics.Metrics.scrape
 
     def register_collector(self, collector: Any) -> None: ...
 

@@ -17,6 +17,7 @@ from ...plugins.module_utils.quoting import quote
 from ...plugins.module_utils.rules.pool import MAX_WEIGHT
 from ..listeners import ListenerLimits
 from ..metrics import CONTENT_TYPE
+from ..scrape import ScrapeBusy
 from ..version import VERSION
 from .control_target import ControlTarget
 from .http import ApiError, error_response, flag, json_body, json_response
@@ -102,7 +103,13 @@ class ResourceRoutes:
         return json_response(result, 200 if result["ok"] else 422)
 
     async def metrics(self, request: web.Request) -> web.Response:
-        return web.Response(body=self.target.render_metrics(), headers={"Content-Type": CONTENT_TYPE})
+        try:
+            body = await self.target.render_metrics()
+        except ScrapeBusy as exc:  # docs/security.md "Limits": scrapes sharing one render
+            response = error_response(503, "scrape-busy", str(exc))
+            response.headers["Retry-After"] = "1"
+            return response
+        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE})
 
     async def vpp_unavailable(self, request: web.Request) -> web.Response:
         return error_response(503, "vpp-unavailable", "this maglevd has no VPP integration")

@@ -35,7 +35,8 @@ def slot(kind: str, help: str = "", run: Optional[str] = None, *children: Node) 
     return Node(f"<{kind}>", help, kind, list(children), run)
 
 
-ACTION_WORDS = ("pause", "resume", "enable", "disable")
+DRAIN = "drain"  # maglevc's word for pause, which may then wait for the flows (drain_wait.py)
+ACTION_WORDS = ("pause", "resume", "enable", "disable", DRAIN)
 FORCE = "--force"  # allowed anywhere in `set backend` / `set frontend ... weight`
 FORCE_HANDLERS = ("set_backend", "set_weight")
 
@@ -92,7 +93,7 @@ def _set() -> Node:
             "backend",
             "operator action",
             None,
-            slot("backend", "backend name", None, slot("action", "pause|resume|enable|disable", "set_backend")),
+            slot("backend", "backend name", None, slot("action", "|".join(ACTION_WORDS), "set_backend")),
         ),
         keyword("frontend", "runtime weight", None, slot("frontend", "frontend name", None, pool)),
     )
@@ -134,7 +135,7 @@ HANDLER_HELP = {
     "show_healthcheck": "one healthcheck",
     "show_vpp_info": "the VPP connection and version",
     "show_vpp_lb_state": "what VPP's lb plugin holds now",
-    "set_backend": "an operator action on a backend",
+    "set_backend": "an operator action on a backend; drain = pause, --wait-flows N then waits for VPP's flows",
     "set_weight": "a pool member's runtime weight",
     "watch_events": "follow state changes until Ctrl-C",
     "config_check": "validate the daemon's config file",
@@ -163,6 +164,8 @@ def command_lines(node: Node = TREE, path: tuple = ()) -> List[Tuple[str, str]]:
                 syntax += " " + WATCH_HELP
             if child.run in FORCE_HANDLERS:
                 syntax += " [" + FORCE + "]"
+            if child.run == "set_backend":
+                syntax += " [--wait-flows N [--timeout S]]"
             lines.append((syntax, HANDLER_HELP[child.run]))
         lines += command_lines(child, words)
     return lines

@@ -11,6 +11,7 @@ import time
 from typing import Any, Dict, List, Optional
 
 from .human import HIDDEN_KEYS, duration, field, flat, plain
+from .render_traffic import blackhole_event, flows_cell, traffic_lines
 
 
 def table(rows: List[List[Any]], header: List[str]) -> str:
@@ -90,7 +91,8 @@ def render_frontends(data: List[Dict[str, Any]]) -> str:
     return table(rows, ["FRONTEND", "ADDRESS", "PROTO", "PORT", "STATE", "ACTIVE POOL", "SERVING"])
 
 
-def render_frontend(frontend: Dict[str, Any]) -> str:
+def render_frontend(frontend: Dict[str, Any], now: Optional[float] = None) -> str:
+    now = time.time() if now is None else now
     description = frontend.get("description")
     lines = [
         f"frontend       {frontend['name']}" + (f"  ({description})" if description else ""),
@@ -98,7 +100,9 @@ def render_frontend(frontend: Dict[str, Any]) -> str:
         f"state          {frontend['state']}",
         f"src-ip-sticky  {'yes' if frontend['src_ip_sticky'] else 'no'}",
         f"flush-on-down  {'yes' if frontend['flush_on_down'] else 'no'}",
+        *traffic_lines(frontend.get("traffic"), now),
     ]
+    traffic = frontend.get("traffic") is not None  # a FLOWS column only where VPP was read
     for pool in frontend["pools"]:
         lines.append(f"pool {pool['name']}" + ("  (active)" if pool["active"] else ""))
         rows = [
@@ -108,10 +112,12 @@ def render_frontend(frontend: Dict[str, Any]) -> str:
                 _state(member["state"], member["enabled"] is not False),
                 member["configured_weight"],
                 member["weight"],
+                *([flows_cell(member)] if traffic else []),
             ]
             for member in pool["backends"]
         ]
-        lines.append(table(rows, ["  BACKEND", "ADDRESS", "STATE", "WEIGHT", "EFFECTIVE"]))
+        header = ["  BACKEND", "ADDRESS", "STATE", "WEIGHT", "EFFECTIVE"] + (["FLOWS"] if traffic else [])
+        lines.append(table(rows, header))
     return "\n".join(lines)
 
 
@@ -177,6 +183,9 @@ def render_event(event: Dict[str, Any]) -> str:
         return f"{when} backend {event['backend']} {event['from']} -> {event['to']} ({event.get('code', '')})"
     if kind == "frontend-transition":
         return f"{when} frontend {event['frontend']} {event['from']} -> {event['to']}"
+    blackhole = blackhole_event(when, event)
+    if blackhole is not None:
+        return blackhole
     rest = {k: v for k, v in event.items() if k not in ("type", "seq", "time")}
     return f"{when} {kind} {json.dumps(rest, default=str, separators=(',', ':'))}"
 

@@ -93,8 +93,37 @@ def _vpp_summary(vpp: Mapping[str, Any], now: float) -> List[Row]:
         rows.append(("vpp syncs", counts(vpp["syncs"])))
     if vpp.get("errors"):
         rows.append(("vpp errors", counts(vpp["errors"])))
+    if vpp.get("traffic"):
+        rows.append(("vpp traffic", _traffic(vpp["traffic"], now)))
     shown = ("enabled", "connected", "api_socket", "version", "state", "degraded_reason", "last_ok_age", "errors")
-    return rows + rest(vpp, shown + ("warmup", "syncs"), now, "vpp ")
+    return rows + rest(vpp, shown + ("warmup", "syncs", "traffic"), now, "vpp ")
+
+
+def _traffic_rows(data: Mapping[str, Any], now: float) -> List[Row]:
+    """VPP's build directory and boot time, the stats socket and the traffic reads: the rows
+    of the fields the daemon sent (an older maglevd sends none of them)."""
+    rows: List[Row] = []
+    if data.get("build_directory"):
+        rows.append(("build directory", plain(data["build_directory"])))
+    if data.get("boot_time"):
+        rows.append(("booted", local_time(data["boot_time"], now)))
+    if "stats_socket" in data:
+        rows.append(("stats socket", plain(data["stats_socket"] or "off (--vpp-stats-addr '')")))
+    if data.get("traffic"):
+        rows.append(("traffic", _traffic(data["traffic"], now)))
+    return rows
+
+
+def _traffic(traffic: Mapping[str, Any], now: float) -> str:
+    """`ok every 5s, last read 12:00:01 (2s ago), 120 reads, 0 failed` and the error, if any."""
+    if not traffic:
+        return "-"
+    last = local_time(traffic["last_read"], now) if traffic.get("last_read") else "never"
+    text = f"{plain(traffic.get('state'))} every {duration(traffic.get('interval'))}, last read {last}"
+    text += f", {plain(traffic.get('reads'))} reads, {plain(traffic.get('failures'))} failed"
+    if traffic.get("blackholes"):
+        text += f", BLACK HOLE: {', '.join(traffic['blackholes'])}"
+    return text + (f": {traffic['error']}" if traffic.get("error") else "")
 
 
 def _state(data: Mapping[str, Any]) -> str:
@@ -115,6 +144,7 @@ def render_vpp_info(data: Mapping[str, Any], now: Optional[float] = None) -> str
     rows = [
         ("vpp", vpp),
         ("api socket", plain(data.get("api_socket"))),
+        *_traffic_rows(data, now),
         ("state", _state(data)),
         ("connected since", local_time(data.get("connected_since"), now) if connected else "-"),
         ("connects", plain(data.get("connects"))),
@@ -126,7 +156,8 @@ def render_vpp_info(data: Mapping[str, Any], now: Optional[float] = None) -> str
     ]
     shown = ("enabled", "connected", "vpp_pid", "version", "build_date", "api_socket", "state", "degraded_reason")
     shown += ("connected_since", "connects", "last_ok", "last_ok_age", "ping_interval", "last_error", "errors")
-    shown += ("maglevd_pid", "uptime", "reconciler")
+    shown += ("maglevd_pid", "uptime", "reconciler", "build_directory", "boot_time", "stats_socket", "traffic")
+    shown += ("found_on_connect",)
     rows.extend(rest(data, shown, now))
     reconciler = data.get("reconciler")
     if isinstance(reconciler, dict):

@@ -16,7 +16,9 @@ from ...plugins.module_utils.maglevd_client import MaglevdClient, MaglevdError, 
 from ..exit_codes import EX_USAGE, EXIT_UNAVAILABLE
 from ..version import VERSION
 from .command_parser import UsageError, parse, parse_watch, resolve_name
-from .command_tree import ACTION_WORDS, FORCE, FORCE_HANDLERS, command_lines
+from .command_tree import ACTION_WORDS, DRAIN, FORCE, FORCE_HANDLERS, command_lines
+from .drain_wait import OPTIONS as WAIT_OPTIONS
+from .drain_wait import FlowWait, WaitOptions, flows_text, take_options
 from .render import (
     render_action,
     render_backend,
@@ -59,6 +61,7 @@ class Command:
     values: Dict[str, str]
     force: bool = False
     rest: List[str] = field(default_factory=list)
+    wait: WaitOptions = field(default_factory=lambda: WaitOptions(None))
 
 
 def help_text() -> str:
@@ -118,9 +121,12 @@ class Runner:
 
     def execute(self, words: List[str]) -> int:
         force = FORCE in words
+        words, wait = take_options(words) if words[:1] != ["watch"] else (words, WaitOptions(None))
         handler, values, rest = parse([w for w in words if w != FORCE])
         if force and handler not in FORCE_HANDLERS:
             raise UsageError(f"{FORCE} applies only to set backend and set frontend ... weight")
+        if wait.flows is not None and handler != "set_backend":
+            raise UsageError(f"{', '.join(WAIT_OPTIONS)} apply only to set backend NAME {DRAIN}")
         values = self.resolve(values)
         if handler == "quit":
             raise SystemExit(EXIT_OK)
@@ -128,7 +134,7 @@ class Runner:
             fetch, render = SHOWS[handler]
             self.emit(fetch(self.client, values), render)
             return EXIT_OK
-        return self.commands[handler](Command(handler, values, force, rest))
+        return self.commands[handler](Command(handler, values, force, rest, wait))
 
     # -- the commands that do more than fetch and print ------------------------------------------
 
@@ -148,8 +154,26 @@ class Runner:
         action = [word for word in ACTION_WORDS if word.startswith(typed)]
         if len(action) != 1:
             raise UsageError(f"set backend: expected one of {', '.join(ACTION_WORDS)}, got {typed!r}")
-        self.emit(self.client.backend_action(command.values["backend"], action[0], force=command.force), render_action)
-        return EXIT_OK
+        if command.wait.flows is not None and action[0] != DRAIN:
+            raise UsageError(f"--wait-flows applies only to {DRAIN}")
+        # drain = pause (weight 0, established flows kept: docs/traffic.md), then maybe wait
+        verb = "pause" if action[0] == DRAIN else action[0]
+        result = self.client.backend_action(command.values["backend"], verb, force=command.force)
+        self.emit(result, render_action)
+        if command.wait.flows is None:
+            return EXIT_OK
+        return self.wait_flows(result, command.wait)
+
+    def wait_flows(self, paused: Dict[str, Any], options: WaitOptions) -> int:
+        """Wait for the paused backend's flows (drain_wait.py); exit 1 on a timeout."""
+        name = paused["name"]
+        progress = (lambda line: None) if self.as_json else self.out
+        waiter = FlowWait(lambda: self.client.backend(name), progress)
+        result = waiter.run(name, paused.get("flows_read_at"), options)
+        flows = flows_text(result["flows"]) if result["flows_read_at"] is not None else "unknown"
+        text = f"{name}: {result['result']} after {result['waited']:g}s, flows {flows}"
+        self.emit(result, lambda data: text)
+        return EXIT_OK if result["result"] == "idle" else EXIT_REFUSED
 
     def set_weight(self, command: Command) -> int:
         values = command.values

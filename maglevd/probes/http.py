@@ -24,6 +24,7 @@ from .base import IPAddress, Probe, ProbeFailure, tcp_connect
 from .result import ProbeResult, fail, passed
 from .sockets import SocketFactory
 
+_END = h11.EndOfMessage()  # immutable: one for every request
 _SSL_CONTEXTS: Dict[Tuple[bool, Optional[str]], ssl.SSLContext] = {}
 
 
@@ -170,7 +171,7 @@ class HttpProbe(Probe):
             else:
                 transport, _protocol = await loop.create_connection(lambda: reader, sock=sock)
             self.timeout_code = "L7TOUT"
-            transport.write(conn.send(self.request) + conn.send(h11.EndOfMessage()))
+            transport.write(conn.send(self.request) + conn.send(_END))
             await done
             return self._judge(reader)
         finally:

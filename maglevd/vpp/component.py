@@ -9,7 +9,10 @@ Built once from ``VppSettings`` (settings.py), it owns the connection supervisor
   ``on_weight``, reloads through ``on_reload`` (the checker has already moved: removed
   backends are ``removed``, new ones ``unknown``);
 - outputs: the ``vpp`` API section (``routes``: routes.py), ``status`` and ``health`` for
-  ``/v1/status``, and a ``vpp-sync`` event per sync (``add_listener``).
+  ``/v1/status``, and a ``vpp-sync`` event per sync (``add_listener``);
+- traffic: the poller (traffic_poller.py) reads VPP's counters and flows every
+  ``stats_interval`` into ``traffic`` (traffic_state.py), which the frontend and backend views
+  and the metrics read (docs/traffic.md).
 
 The checker never imports this package: the dependency points from the VPP side to the
 checker's ``states()`` only. The warmup clock is the daemon's start time (docs/reconciler.md).
@@ -24,13 +27,17 @@ from aiohttp import web
 
 from ...plugins.module_utils.config_model import Config
 from ...plugins.module_utils.views import state_to_dict
+from ..traffic_metrics import TrafficCollector
+from ..traffic_state import TrafficState
 from .errors import VppDisabled
 from .health import connection_info
+from .lb_state_log import log_lb_state
 from .metrics import VppMetrics
 from .reconciler import Reconciler
 from .routes import vpp_routes
 from .settings import VppSettings
 from .supervisor import VppConnection
+from .traffic_poller import Publish, TrafficPoller
 from .warmup import Warmup
 
 DISABLED = "maglevd runs without VPP (--vpp-api-addr is empty)"
@@ -50,6 +57,7 @@ class VppComponent:
         registry: Any = None,
         started: Optional[float] = None,
         clock: Callable[[], float] = time.monotonic,
+        publish: Optional[Publish] = None,
     ) -> None:
         self.settings = settings
         self.metrics = VppMetrics(registry)
@@ -58,19 +66,28 @@ class VppComponent:
         # The warmup clock starts with the process, not with the first connection or a reload.
         warmup = Warmup(clock() if started is None else started, lb.startup_min_delay, lb.startup_max_delay)
         self.reconciler = Reconciler(config, states, self.connection, settings=settings, warmup=warmup, clock=clock)
+        # What VPP had when maglevd connected, logged before the reconciler's full sync changes it.
+        self.connection.on_connect.insert(0, self._found_on_connect)
+        self.found: Dict[str, Any] = {}  # the last vpp-lb-state line's facts
+        self.traffic = TrafficState()
+        self.poller = TrafficPoller(self.connection, settings, lambda: self.reconciler.config, self.traffic, publish)
+        if registry is not None and settings.enabled:
+            registry.register(TrafficCollector(self.traffic, lambda: self.reconciler.config))
 
     @classmethod
     def for_daemon(cls, daemon: Any, settings: Optional[VppSettings] = None) -> VppComponent:
         """The component of ``daemon``: its checker's config and states, its metrics registry,
-        its start time; ``settings`` default to ``daemon.options.vpp_api_addr`` and the
-        environment (VppSettings.from_flags)."""
-        checker = daemon.checker
+        its start time, its event bus; ``settings`` default to the daemon's ``vpp_*`` options
+        and the environment (VppSettings.from_flags)."""
+        checker, options = daemon.checker, daemon.options
+        stats = {"stats_socket": options.vpp_stats_addr, "stats_interval": options.vpp_stats_interval}
         return cls(
             checker.config,
             checker.states,
-            settings or VppSettings.from_flags(daemon.options.vpp_api_addr),
+            settings or VppSettings.from_flags(options.vpp_api_addr, **stats),
             registry=daemon.metrics.registry,
             started=daemon.started_mono,
+            publish=daemon.bus.publish,
         )
 
     @property
@@ -82,14 +99,19 @@ class VppComponent:
     async def start(self, daemon: Any = None) -> None:
         if self.enabled:
             self.reconciler.start()
+            self.poller.start()
         self.connection.start()  # without VPP: logs vpp-disabled, starts nothing
 
     async def stop(self) -> None:
         """Stop syncing and close the connection; VPP keeps the weights it has."""
         if not self.enabled:
             return
+        await self.poller.stop()
         await self.reconciler.stop()
         await self.connection.stop()
+
+    async def _found_on_connect(self) -> None:
+        self.found = await log_lb_state(self.connection, self.settings.stats_socket) or {}
 
     def routes(self) -> List[web.RouteDef]:
         return vpp_routes(self)
@@ -139,14 +161,32 @@ class VppComponent:
         return {
             **{key: info[key] for key in keys},
             "warmup": reconciler["warmup"]["phase"],
+            # for the dashboard's header: how far into the hands-off/releasing window, and how
+            # many frontends still wait for their release (docs/reconciler.md#restart-warmup)
+            "warmup_progress": {
+                **{key: reconciler["warmup"][key] for key in ("elapsed", "min_delay", "max_delay")},
+                "waiting": len(reconciler["warmup"]["waiting"]),
+            },
             "syncs": reconciler["counts"],
+            "traffic": self.traffic_status(),
         }
+
+    def traffic_status(self) -> Dict[str, Any]:
+        """The traffic reads' health (TrafficState.status)."""
+        settings = self.settings
+        return self.traffic.status(
+            enabled=self.enabled, stats_socket=settings.stats_socket, interval=settings.stats_interval
+        )
 
     async def info(self) -> Dict[str, Any]:
         """``show vpp info``."""
         info = connection_info(self.connection)
+        info["stats_socket"] = self.settings.stats_socket or None
+        info["boot_time"] = self.found.get("boot_time") if info["connected"] else None
+        info["found_on_connect"] = self.found or None
         if self.enabled:
             info["reconciler"] = self.reconciler.status()
+            info["traffic"] = self.traffic_status()
         return info
 
     async def lb_state(self) -> Dict[str, Any]:

@@ -50,6 +50,7 @@ def connection_info(connection: Any) -> Dict[str, Any]:
         "connects": connection.connects,
         "version": connection.version.get("version") if connected else None,
         "build_date": connection.version.get("build_date") if connected else None,
+        "build_directory": connection.version.get("build_directory") if connected else None,
         "last_error": connection.last_error or None,
         "last_ok": connection.last_ok_wall,
         "last_ok_age": None if age is None else round(age, 3),

@@ -6,6 +6,7 @@ the rest of the daemon; the daemon passes its registry in so one /metrics shows 
 
 from __future__ import annotations
 
+import collections
 import math
 from typing import Any, Iterable, Optional
 
@@ -79,8 +80,9 @@ class VppMetrics:
         self.degraded.set_function(lambda: 0.0 if connection.health()["state"] == "ok" else 1.0)
 
     def calls(self, messages: Iterable[str]) -> None:
-        for message in messages:
-            self.api_calls.labels(message).inc()
+        # One inc per message name, not per message: a full restore sends 11,000.
+        for message, count in collections.Counter(messages).items():
+            self.api_calls.labels(message).inc(count)
 
     def error(self, message: str) -> None:
         self.api_errors.labels(message).inc()

@@ -10,8 +10,8 @@ Two kinds of sync, both idempotent and diff-based:
 
 - **per-VIP**: plans only the affected VIPs against a cached ``current`` LbState (no dump), so a
   failover costs one planner call and the few API calls that change something. Requests are
-  coalesced: the first one wakes the worker, which waits ``coalesce_window`` (1 ms) and then
-  syncs the union of everything pending; requests arriving while a sync is in flight are
+  coalesced: the first one wakes the worker, which lets the loop turn once (``coalesce_window``,
+  0 s) and then syncs the union of everything pending; requests arriving while a sync is in flight are
   merged into the next one. A burst of N failures in one VIP is one sync, not N.
 - **full**: ``read_state`` (the cache is replaced by what VPP really holds), then every
   configured VIP made exact ("replaced") and the VIPs of earlier configs deleted. Runs after
@@ -49,7 +49,7 @@ from .logs import emit
 from .metrics import VppMetrics
 from .settings import VppSettings
 from .supervisor import VppConnection
-from .sync_plan import READ_MESSAGES, combined, force_flush, full_plans, message_names, vip_plan
+from .sync_plan import READ_MESSAGES, combined, force_flush, full_plans, message_names, states_snapshot, vip_plan
 from .sync_queue import SyncQueue
 from .sync_record import SyncRecorder
 from .sync_timers import periodic_full_sync, warmup_releases
@@ -206,7 +206,8 @@ class Reconciler:
         while True:
             await self._wake.wait()
             self._wake.clear()
-            # Let the rest of a burst arrive (results of one probe round land within ~1 ms).
+            # One loop turn for a burst to join (the rest joins the next sync); waiting 1 ms was
+            # half of a failover's latency (docs/performance.md, "maglevd: failover push").
             await asyncio.sleep(self.settings.coalesce_window)
             self._busy = True
             try:
@@ -225,8 +226,8 @@ class Reconciler:
             finally:
                 self._busy = False
 
-    def _states_snapshot(self) -> Dict[str, BackendState]:
-        return {name: BackendState(state) for name, state in self._states().items()}
+    def _states_snapshot(self, frontends: Optional[Iterable[str]] = None) -> Dict[str, BackendState]:
+        return states_snapshot(self.config, self._states(), frontends)
 
     def _frontend_states(self, name: str, states: Mapping[str, BackendState]) -> List[BackendState]:
         return [states.get(b, BackendState.UNKNOWN) for b in self.config.frontends[name].backend_names()]
@@ -246,7 +247,7 @@ class Reconciler:
     async def _vip_sync(self) -> None:
         started = self.clock()
         names = self.queue.take_pending(self.config)
-        states = self._states_snapshot()
+        states = self._states_snapshot(names)
         allowed = self._releasable(names, states)
         if not allowed:
             return

@@ -7,9 +7,10 @@ more than one writer. The supervisor task (``run``) owns the connection:
 
     connect (vppclient.connect) -> log vpp-connect -> on_connect callbacks (the reconciler's
     full sync) -> control_ping every ``ping_interval`` -> on a failed ping or any call that
-    lost the connection: close, log vpp-disconnect, on_disconnect callbacks -> retry after a
-    backoff (``retry_min`` doubling up to ``retry_max``; reset only by a connection that lasted
-    ``retry_max``) -> connect ...
+    lost the connection: close, log vpp-disconnect, on_disconnect callbacks -> reconnect: at
+    once after a connection that lasted ``retry_max``, else after a backoff (``retry_min``
+    doubling up to ``retry_max``), and at once whenever VPP's socket reappears (reconnect.py)
+    -> connect ...
 
 Nothing on the VPP side ends that loop or freezes it silently: any exception a call raises
 (not only ``VppError``: a bug, ``EMFILE`` when file descriptors run out) is logged
@@ -40,6 +41,7 @@ from .errors import VppNotConnected, error_kind, lost_connection
 from .health import vpp_health
 from .logs import emit
 from .metrics import VppMetrics
+from .reconnect import Backoff, socket_identity, wait_to_reconnect
 from .settings import VppSettings
 
 log = logging.getLogger("maglevd.vpp")
@@ -205,11 +207,12 @@ class VppConnection:
         bug, a failing callback, a close that raises) is logged and counted, the connection
         is dropped, and the next round starts after the backoff."""
         self._lost = asyncio.Event()
-        delay = self.settings.retry_min
+        backoff = Backoff(self.settings.retry_min, self.settings.retry_max)
         while not self._stopping:
             lasted: Optional[float] = None
+            seen = socket_identity(self.api_socket)
             try:
-                lasted = await self._session(delay)
+                lasted = await self._session(backoff.if_it_fails())
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -218,10 +221,9 @@ class VppConnection:
                 await self._close_guarded(self.last_error)
             if self._stopping:
                 break
-            if lasted is not None and lasted >= self.settings.retry_max:
-                delay = self.settings.retry_min  # a connection that held up: reconnect at once
-            await self._sleep(delay)
-            delay = min(delay * 2, self.settings.retry_max)
+            delay = backoff.next_delay(lasted)
+            # Reconnect at once when VPP's socket reappears, whatever the backoff (reconnect.py).
+            await wait_to_reconnect(delay, self.api_socket, seen, self.settings.socket_poll_interval)
 
     async def _session(self, delay: float) -> Optional[float]:
         """One connection, from connect to its loss; returns how long it was up (None: the
@@ -335,10 +337,6 @@ class VppConnection:
             await callback()
         except Exception as exc:  # one broken subscriber must not stop the supervisor
             self.record_error("callback", exc, traceback=True)
-
-    async def _sleep(self, seconds: float) -> None:
-        if not self._stopping:
-            await asyncio.sleep(seconds)
 
 
 def _transport_alive(client: VppClient) -> bool:

@@ -8,11 +8,15 @@ Runs before any host is contacted:
   same parser maglevd uses; an invalid config fails the task listing every error, and the
   host is never contacted;
 - answers `rendered` and `parsed` offline (no connection, no VPP);
-- otherwise runs the module on the host with the validated structure as `config`.
+- otherwise runs the module on the host with the validated structure as `config`, sent as
+  one compact JSON text (docs/performance.md: Ansible deep-copies, walks and encodes a
+  300,000-value structure several times over; a string it copies for nothing, and the
+  module's `dict` option decodes it with the C JSON decoder).
 """
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Any, Optional
 
@@ -60,7 +64,7 @@ class ActionModule(ActionBase):
 
         module_args = {key: value for key, value in self._task.args.items() if key != "src"}
         if data is not None:
-            module_args["config"] = data
+            module_args["config"] = json.dumps(data, separators=(",", ":"))
         result.update(self._execute_module(module_name=MODULE, module_args=module_args, task_vars=task_vars))
         return result
 

@@ -93,6 +93,13 @@ def parse(data: Any) -> Config:
 def load_text_data(text: str, source: str = "<string>", rules: Sequence[Rule] = ()) -> Tuple[Any, Config]:
     """Parse YAML text; return the plain data and the Config validated from it (for callers
     that forward exactly the validated data, e.g. the state module's action plugin)."""
+    data, duplicates, lines = load_yaml(text, source, paths=False)
+    try:
+        return data, _parse(data, source, duplicates, lines, rules)
+    except ConfigError:
+        if lines is not None:
+            raise
+    # The lines are built only when there is something to report (docs/performance.md).
     data, duplicates, lines = load_yaml(text, source)
     return data, _parse(data, source, duplicates, lines, rules)
 

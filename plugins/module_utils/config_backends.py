@@ -12,8 +12,11 @@ from typing import Any, Dict, FrozenSet, Iterable, List, Tuple
 from .config_errors import join_path as _join
 from .config_model import Backend, Pool, PoolMember
 from .config_reader import Reader
-from .rules.issue import describe
+from .lb_model import intern_address
+from .rules.issue import Issue, describe
 from .rules.pool import MAX_WEIGHT, check_weight
+
+_WEIGHT_ONLY = frozenset(("weight",))
 
 
 def read_backends(
@@ -36,6 +39,8 @@ def read_backends(
             )
         enabled = r.boolean(m, "enabled", where, True)
         if address is not None:
+            # Interned: every VIP built from this config then shares one object per address.
+            address = intern_address(address)
             backends[name] = Backend(name=name, address=address, healthcheck=check, enabled=enabled is not False)
     return backends, frozenset(named)
 
@@ -83,6 +88,22 @@ def _read_members(r: Reader, raw: Any, path: str, defined: FrozenSet[str]) -> Tu
         return ()
     members: List[PoolMember] = []
     for name, spec in raw.items():
+        # The common member - a defined backend (its name was checked under maglev.backends)
+        # with {}, null or {weight: ...} - is read without building its path unless its weight
+        # is wrong: a pool of 64,000 members otherwise builds 64,000 strings (docs/performance.md).
+        if name in defined and (spec is None or (isinstance(spec, dict) and spec.keys() <= _WEIGHT_ONLY)):
+            weight = MAX_WEIGHT if not spec or "weight" not in spec else spec["weight"]
+            plain_int = isinstance(weight, int) and not isinstance(weight, bool)
+            known = r.memo.get((name, weight)) if plain_int else None
+            if known is None:
+                known = _member(name, weight)
+                if plain_int:
+                    r.memo[(name, weight)] = known
+            member, issues = known
+            if issues:
+                r.report(_join(path, name), list(issues), "weight")
+            members.append(member)
+            continue
         where = _join(path, name)
         if not r.name(name, where):
             continue
@@ -94,37 +115,65 @@ def _read_members(r: Reader, raw: Any, path: str, defined: FrozenSet[str]) -> Tu
     return tuple(members)
 
 
-def check_pool_members(r: Reader, pools: Tuple[Pool, ...], path: str, backends: Dict[str, Backend]) -> None:
-    """A backend in one pool only; one backend per address (VPP keys ASes by address)."""
+def _member(name: str, weight: Any) -> Tuple[PoolMember, Tuple[Issue, ...]]:
+    """(the member, the weight rule's issues) of a backend and a weight. Members are immutable,
+    so _read_members keeps one per (backend, integer weight) in ``Reader.memo`` for every pool
+    that lists it: a config of 64,000 members holds a few thousand distinct ones
+    (docs/performance.md)."""
+    issues = tuple(check_weight(weight))
+    return PoolMember(backend=name, weight=MAX_WEIGHT if issues else weight), issues
+
+
+def shared_addresses(backends: Dict[str, Backend]) -> Dict[str, Any]:
+    """The backends whose address another backend has too: name -> address. Computed once
+    per config, so that a frontend's same-address rule hashes only these addresses (an
+    ipaddress hash is a Python call; docs/performance.md)."""
+    names: Dict[Any, List[str]] = {}
+    for name, backend in backends.items():
+        names.setdefault(backend.address, []).append(name)
+    return {name: address for address, group in names.items() if len(group) > 1 for name in group}
+
+
+def check_pool_members(
+    r: Reader, pools: Tuple[Pool, ...], path: str, backends: Dict[str, Backend], shared: Dict[str, Any]
+) -> None:
+    """A backend in one pool only; one backend per address (VPP keys ASes by address).
+    ``shared`` is shared_addresses(backends)."""
     pool_of: Dict[str, int] = {}
     owner_of: Dict[Any, str] = {}
     for index, pool in enumerate(pools):
         for member in pool.members:
-            where = "%s[%d].backends.%s" % (path, index, member.backend)
-            if member.backend in pool_of:
+            name = member.backend
+            if name in pool_of:
                 r.error(
-                    where,
+                    "%s[%d].backends.%s" % (path, index, name),
                     "backend %r is already in pools[%d]; a backend may be in one pool of a frontend"
-                    % (member.backend, pool_of[member.backend]),
+                    % (name, pool_of[name]),
                 )
                 continue
-            pool_of[member.backend] = index
-            backend = backends.get(member.backend)
-            if backend is None:
-                continue
-            if backend.address in owner_of:
+            pool_of[name] = index
+            address = shared.get(name)
+            if address is None:
+                continue  # no other backend has its address (or it is not a valid backend)
+            if address in owner_of:
                 r.error(
-                    where,
+                    "%s[%d].backends.%s" % (path, index, name),
                     "backend %r has the same address (%s) as backend %r in this frontend; VPP identifies an "
-                    "application server by its address" % (member.backend, backend.address, owner_of[backend.address]),
+                    "application server by its address" % (name, address, owner_of[address]),
                 )
             else:
-                owner_of[backend.address] = member.backend
+                owner_of[address] = name
 
 
-def member_paths(pools: Tuple[Pool, ...], path: str, backends: Dict[str, Backend]) -> Iterable[Tuple[str, Backend]]:
-    """(YAML path, backend) of every member of ``pools`` whose backend is valid."""
+def pool_members(pools: Tuple[Pool, ...], backends: Dict[str, Backend]) -> Iterable[Tuple[int, Backend]]:
+    """(pool index, backend) of every member of ``pools`` whose backend is valid."""
     for index, pool in enumerate(pools):
         for member in pool.members:
-            if member.backend in backends:
-                yield "%s.pools[%d].backends.%s" % (path, index, member.backend), backends[member.backend]
+            backend = backends.get(member.backend)
+            if backend is not None:
+                yield index, backend
+
+
+def member_path(path: str, index: int, backend: Backend) -> str:
+    """The YAML path of a member of the frontend at ``path`` (built only for an issue)."""
+    return "%s.pools[%d].backends.%s" % (path, index, backend.name)

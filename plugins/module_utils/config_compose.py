@@ -19,6 +19,13 @@ read in a loop with an explicit stack, so nothing recurses, and before anything 
 
 It also finds duplicate keys (PyYAML keeps the last silently) and the line of each YAML
 path. Pure: the caller hands it a parser (an object with ``get_event()``); no I/O.
+
+Paths and lines are only needed to report an issue, and building them is a third of the
+load (a path string and a dict entry per key; docs/performance.md). With ``paths=False`` the
+composer builds neither and raises ``PathsNeeded`` at the first duplicate key; the caller
+composes again with paths when anything is to be reported (config_yaml.load_yaml). Plain
+scalars are resolved once per distinct text: a 64,000-member pool repeats ``weight`` and
+``100`` 64,000 times.
 """
 
 from __future__ import annotations
@@ -75,6 +82,11 @@ class _Frame:
 
 _SKIP = object()
 _MERGE = object()
+_MISS = object()
+
+
+class PathsNeeded(Exception):
+    """A duplicate key found while composing without paths: compose again with them."""
 
 
 def _line(event: Any) -> int:
@@ -85,6 +97,11 @@ def _where(event: Any) -> Tuple[int, int]:
     return event.start_mark.line + 1, event.start_mark.column + 1
 
 
+def _not_a_single_value(event: Any) -> LimitError:
+    line, column = _where(event)
+    return LimitError("a mapping key must be a single value, not a mapping or a list", line, column)
+
+
 class Composer:
     """compose(parser) -> (data, duplicate-key issues, line of each YAML path, values counted).
 
@@ -92,10 +109,12 @@ class Composer:
     scalars to tags and constructs them (the same object as the parser, for PyYAML loaders).
     """
 
-    def __init__(self, yaml: Any, loader: Any, limits: Limits) -> None:
+    def __init__(self, yaml: Any, loader: Any, limits: Limits, paths: bool = True) -> None:
         self.yaml = yaml
         self.loader = loader
         self.limits = limits
+        self.paths = paths
+        self.plain: Dict[str, Any] = {}  # plain scalar text -> its value (immutable: str, int, ...)
         self.nodes = 0
         self.lines: Dict[str, int] = {}
         self.duplicates: List[ConfigIssue] = []
@@ -175,6 +194,14 @@ class Composer:
 
     def _scalar(self, event: Any) -> Any:
         tag = event.tag
+        if tag is None and event.implicit[0]:
+            value = self.plain.get(event.value, _MISS)
+            if value is _MISS:
+                value = self.plain[event.value] = self._resolved(event, None)
+            return value
+        return self._resolved(event, tag)
+
+    def _resolved(self, event: Any, tag: Optional[str]) -> Any:
         if tag is None or tag == "!":
             tag = self.loader.resolve(self.yaml.ScalarNode, event.value, event.implicit)
         if tag in (STR_TAG, VALUE_TAG):
@@ -223,7 +250,7 @@ class Composer:
 
     def _child_path(self, parent: Optional[_Frame], event: Any) -> str:
         """The YAML path of the value that starts with ``event``; records its line."""
-        if parent is None:
+        if parent is None or not self.paths:
             return ""
         if parent.is_map:
             key = parent.key
@@ -243,18 +270,24 @@ class Composer:
         elif kind is self.yaml.AliasEvent:
             key = self._alias(event, 0)[0]
         else:
-            line, column = _where(event)
-            raise LimitError("a mapping key must be a single value, not a mapping or a list", line, column)
+            raise _not_a_single_value(event)
         frame.expect_key = False
         frame.size += 1
         if key is _MERGE:
             frame.key = _MERGE
             return
+        if not self.paths:
+            try:
+                if key in frame.data:
+                    raise PathsNeeded()
+            except TypeError:
+                raise _not_a_single_value(event) from None
+            frame.key = key
+            return
         try:
             first = frame.key_lines.get(key)
         except TypeError:
-            line, column = _where(event)
-            raise LimitError("a mapping key must be a single value, not a mapping or a list", line, column) from None
+            raise _not_a_single_value(event) from None
         line = _line(event)
         where = _join(frame.path, key)
         if first is not None:

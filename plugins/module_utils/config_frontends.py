@@ -11,7 +11,7 @@ import ipaddress
 from dataclasses import dataclass
 from typing import Any, Dict, FrozenSet, List, Optional, Tuple
 
-from .config_backends import check_pool_members, member_paths, read_pools
+from .config_backends import check_pool_members, member_path, pool_members, read_pools, shared_addresses
 from .config_errors import join_path as _join
 from .config_model import Backend, Frontend, Pool
 from .config_reader import Reader, yaml_key
@@ -94,7 +94,13 @@ def _read_protocol_port(r: Reader, m: Dict[str, Any], path: str) -> Tuple[Option
 
 
 def _read_frontend(
-    r: Reader, name: str, raw: Any, path: str, backends: Dict[str, Backend], defined: FrozenSet[str]
+    r: Reader,
+    name: str,
+    raw: Any,
+    path: str,
+    backends: Dict[str, Backend],
+    defined: FrozenSet[str],
+    shared: Dict[str, Any],
 ) -> Tuple[Optional[Frontend], Optional[VipInfo]]:
     m = r.mapping(raw, path, FRONTEND_KEYS, required=("address", "pools"))
     if m is None:
@@ -102,7 +108,7 @@ def _read_frontend(
     prefix = _read_vip_prefix(r, m, path)
     protocol, port = _read_protocol_port(r, m, path)
     pools = read_pools(r, m["pools"], _join(path, "pools"), defined) if "pools" in m else ()
-    check_pool_members(r, pools, _join(path, "pools"), backends)
+    check_pool_members(r, pools, _join(path, "pools"), backends, shared)
     encap = _resolve_encap(r, m, path, prefix, pools, backends)
     attrs = _read_vip_attrs(r, m, path, encap, port)
     frontend = Frontend(
@@ -120,13 +126,14 @@ def _read_frontend(
     return frontend, VipInfo(name, path, VipKey.make(prefix, protocol, port or 0), encap)
 
 
-def _implied_encap(r: Reader, members: List[Tuple[str, Backend]]) -> str:
+def _implied_encap(r: Reader, path: str, members: List[Tuple[int, Backend]]) -> str:
     """The encap the backends' family implies (gre4 or gre6): all of one family."""
     first = members[0][1]
-    for where, backend in members[1:]:
-        if backend.address.version != first.address.version:
+    version = first.address.version
+    for index, backend in members[1:]:
+        if backend.address.version != version:
             r.error(
-                where,
+                member_path(path, index, backend),
                 "address family mix: backend %r is IPv%d but %r is IPv%d; all backends of a frontend "
                 "(in every pool) must be of one family"
                 % (backend.name, backend.address.version, first.name, first.address.version),
@@ -138,16 +145,18 @@ def _resolve_encap(
     r: Reader, m: Dict[str, Any], path: str, prefix: Any, pools: Tuple[Pool, ...], backends: Dict[str, Backend]
 ) -> Optional[str]:
     """The explicit encap, or the one the backends' family implies; checks every family rule."""
-    members = list(member_paths(pools, path, backends))
+    members = list(pool_members(pools, backends))
     explicit = r.checked(m, "encap", path, None, check_encap)
     if "encap" in m and explicit is None:
         return None
     if explicit is not None:
-        for where, backend in members:
-            r.report(where, check_backend_family(backend.address, explicit, "backend %r" % backend.name), "")
+        for index, backend in members:
+            issues = check_backend_family(backend.address, explicit, "backend %r" % backend.name)
+            if issues:
+                r.report(member_path(path, index, backend), issues, "")
         encap = explicit
     elif members:
-        encap = _implied_encap(r, members)
+        encap = _implied_encap(r, path, members)
     else:
         return None
     if prefix is not None:
@@ -183,8 +192,9 @@ def read_frontends(
 ) -> Tuple[Dict[str, Frontend], List[VipInfo]]:
     frontends: Dict[str, Frontend] = {}
     vips: List[VipInfo] = []
+    shared = shared_addresses(backends)
     for name, item in r.named_mapping(raw, path, "frontends").items():
-        frontend, vip = _read_frontend(r, name, item, _join(path, name), backends, defined)
+        frontend, vip = _read_frontend(r, name, item, _join(path, name), backends, defined, shared)
         if frontend is not None:
             frontends[name] = frontend
         if vip is not None:

@@ -71,6 +71,9 @@ class Reader:
         self.issues: List[ConfigIssue] = []
         self.failed: set = set()
         self.suggestions_left = self.SUGGESTION_BUDGET
+        # What a section reader computed once for this parse and reuses (config_backends: one
+        # pool member per backend and weight); it lives as long as the parse.
+        self.memo: Dict[Any, Any] = {}
 
     def suggest(self, word: str, candidates: Iterable[str]) -> str:
         """' (did you mean ...?)' for a near miss, or ''."""

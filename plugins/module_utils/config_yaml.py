@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from .config_compose import Composer, LimitError, Limits
+from .config_compose import Composer, LimitError, Limits, PathsNeeded
 from .config_errors import ConfigIssue, ConfigSyntaxError, MissingDependencyError
 
 LIMITS = Limits()
@@ -83,11 +83,25 @@ def _loader_class() -> Any:
     return _LOADER
 
 
-def load_yaml(text: str, source: str, limits: Limits = LIMITS) -> Tuple[Any, List[ConfigIssue], Dict[str, int]]:
+def load_yaml(
+    text: str, source: str, limits: Limits = LIMITS, paths: bool = True
+) -> Tuple[Any, List[ConfigIssue], Optional[Dict[str, int]]]:
     """(data, duplicate-key issues, line of each path), read within ``limits``.
 
+    With ``paths=False`` the lines are not built (None) unless there is a duplicate key to
+    report; a caller that finds an issue in the data loads again with paths for its line.
     Raises ConfigSyntaxError naming the source and the line for text that is not YAML or
     that a limit refuses (size, depth, values counted with alias and merge expansion)."""
+    if not paths:
+        try:
+            data, duplicates, _lines = _compose(text, source, limits, False)
+            return data, duplicates, None
+        except PathsNeeded:
+            pass
+    return _compose(text, source, limits, True)
+
+
+def _compose(text: str, source: str, limits: Limits, paths: bool) -> Tuple[Any, List[ConfigIssue], Dict[str, int]]:
     if len(text) > limits.max_bytes:
         raise ConfigSyntaxError(
             "%d characters is more than the limit of %s for a maglev.yaml" % (len(text), _size(limits.max_bytes)),
@@ -95,7 +109,7 @@ def load_yaml(text: str, source: str, limits: Limits = LIMITS) -> Tuple[Any, Lis
         )
     yaml, loader_class = _loader_class()
     loader = loader_class(text)
-    composer = Composer(yaml, loader, limits)
+    composer = Composer(yaml, loader, limits, paths)
     try:
         data = composer.compose()
     except LimitError as exc:

@@ -10,9 +10,10 @@ the states read from a running maglevd. Neither computes a weight any other way.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, Iterable, List, Mapping, Optional
+from operator import itemgetter
+from typing import Dict, Iterable, Iterator, List, Mapping, Optional, Tuple
 
-from .config_model import Config, Frontend
+from .config_model import Config, Frontend, Pool
 from .lb_model import LbConf, LbState, Vip, ip_sort_key
 from .weights import BackendState, active_pool, pool_weights
 
@@ -50,9 +51,15 @@ def assumed_states(config: Config) -> Dict[str, BackendState]:
 
 
 def member_states(frontend: Frontend, states: Mapping[str, BackendState]) -> List[List[BackendState]]:
-    """The state of every member, pool by pool (a backend with no state yet is unknown)."""
+    """The state of every member, pool by pool (a backend with no state yet is unknown).
+    A state given as text is made a BackendState; one that already is one is taken as it is
+    (no enum call per member: 64,000 of them in a check of 64,000 ASes; docs/performance.md)."""
+    unknown = BackendState.UNKNOWN
     return [
-        [BackendState(states.get(member.backend, BackendState.UNKNOWN)) for member in pool.members]
+        [
+            state if isinstance(state, BackendState) else BackendState(state)
+            for state in [states.get(member.backend, unknown) for member in pool.members]
+        ]
         for pool in frontend.pools
     ]
 
@@ -62,19 +69,26 @@ def frontend_active_pool(frontend: Frontend, states: Mapping[str, BackendState])
     return active_pool(member_states(frontend, states))
 
 
-def frontend_weights(config: Config, frontend: Frontend, states: Mapping[str, BackendState]) -> List[MemberWeight]:
+def _decided(frontend: Frontend, states: Mapping[str, BackendState]) -> Iterator[Tuple[int, Pool, Iterator]]:
+    """Per pool: (index, pool, (member, state, (weight, flush)) of each member), from the truth
+    table (weights.pool_weights)."""
     pool_states = member_states(frontend, states)
     members = [
         [(state, member.weight) for state, member in zip(pool_state, pool.members)]
         for pool_state, pool in zip(pool_states, frontend.pools)
     ]
-    result = []
     decided = pool_weights(members, frontend.flush_on_down)
     for index, (pool, pool_state, rows) in enumerate(zip(frontend.pools, pool_states, decided)):
-        for member, state, (weight, flush) in zip(pool.members, pool_state, rows):
-            address = config.backends[member.backend].address
-            result.append(MemberWeight(pool.name, index, member.backend, address, member.weight, state, weight, flush))
-    return result
+        yield index, pool, zip(pool.members, pool_state, rows)
+
+
+def frontend_weights(config: Config, frontend: Frontend, states: Mapping[str, BackendState]) -> List[MemberWeight]:
+    backends = config.backends
+    return [
+        MemberWeight(pool.name, index, member.backend, backends[member.backend].address, member.weight, state, *row)
+        for index, pool, rows in _decided(frontend, states)
+        for member, state, row in rows
+    ]
 
 
 def backend_weights(config: Config, states: Optional[Mapping[str, BackendState]] = None) -> Dict[str, List[dict]]:
@@ -87,16 +101,24 @@ def backend_weights(config: Config, states: Optional[Mapping[str, BackendState]]
 
 
 def frontend_vip(config: Config, frontend: Frontend, states: Mapping[str, BackendState]) -> Vip:
-    ases = {}
-    flush = set()
-    for member in frontend_weights(config, frontend, states):
-        if member.state is BackendState.REMOVED:
-            continue  # a removed backend's AS leaves the VIP
-        ases[member.address] = member.weight
-        if member.flush:
-            flush.add(member.address)
-    ordered = {addr: ases[addr] for addr in sorted(ases, key=ip_sort_key)}
-    return Vip(frontend.vip_key, frontend.attrs.normalised(), ordered, frozenset(flush))
+    """The frontend's VIP: its ASes in numeric order with their weights. Built from the truth
+    table's rows directly, not through MemberWeight: this runs for every AS of every no-op
+    check (docs/performance.md)."""
+    backends = config.backends
+    removed = BackendState.REMOVED
+    ases = []
+    flush = []
+    for _index, _pool, rows in _decided(frontend, states):
+        for member, state, (weight, flushes) in rows:
+            if state is removed:
+                continue  # a removed backend's AS leaves the VIP
+            address = backends[member.backend].address
+            ases.append((ip_sort_key(address), address, weight))
+            if flushes:
+                flush.append(address)
+    ases.sort(key=itemgetter(0))
+    ordered = {addr: weight for _key, addr, weight in ases}
+    return Vip.of_interned(frontend.vip_key, frontend.attrs.normalised(), ordered, frozenset(flush))
 
 
 def desired_state(

@@ -147,8 +147,17 @@ class Vip:
     flush: FrozenSet[IPAddress] = field(default=frozenset(), compare=False)
 
     def __post_init__(self) -> None:
-        self.ases = {intern_address(addr): weight for addr, weight in self.ases.items()}
-        self.flush = frozenset(intern_address(addr) for addr in self.flush)
+        intern = _ADDRESSES.setdefault  # intern_address, without a call per AS
+        self.ases = {intern(addr, addr): weight for addr, weight in self.ases.items()}
+        self.flush = frozenset(intern(addr, addr) for addr in self.flush)
+
+    @classmethod
+    def of_interned(cls, key: VipKey, attrs: VipAttrs, ases: Dict[IPAddress, int], flush: FrozenSet[IPAddress]) -> Vip:
+        """A Vip from addresses that are interned already (config_backends interns each
+        backend's address once): no second hash per AS (desired.py; docs/performance.md)."""
+        vip = object.__new__(cls)
+        vip.key, vip.attrs, vip.ases, vip.flush = key, attrs, ases, flush
+        return vip
 
     def copy(self) -> Vip:
         clone = object.__new__(Vip)  # skip __post_init__: the addresses are interned already

@@ -37,6 +37,7 @@ from .lb_model import (
     ip_sort_key,
 )
 from .views import conf_to_text, vip_to_text
+from .vip_collisions import CollisionIndex
 
 STATES = ("merged", "replaced", "overridden", "deleted")
 # lb_conf fields that keep VPP's current value when sent as ~0.
@@ -295,11 +296,6 @@ def _merged_matches(have: Dict[IPAddress, int], want: Dict[IPAddress, int]) -> b
     return all(have.get(addr) == weight for addr, weight in want.items())
 
 
-def _collides(old: VipKey, new: VipKey) -> bool:
-    """VPP refuses an all-port and a per-port VIP on one prefix (-81)."""
-    return old.prefix == new.prefix and (old.port == 0) != (new.port == 0)
-
-
 def _delete_vip_ops(vip: Vip, flush: bool, reason: str) -> List[Op]:
     ops = [Op("vip_flush", vip.key, attrs=vip.attrs, reason=reason)] if flush else []
     return ops + [Op("vip_del", vip.key, attrs=vip.attrs, reason=reason)]
@@ -369,9 +365,10 @@ def _converge_ops(
     late: List[Op] = []
     if state == "overridden":
         stale = [key for key in current.vips if key not in desired.vips and key not in protected]
+        new_index = CollisionIndex(new_keys)
         for key in sorted(stale, key=VipKey.sort_key):
             ops = _delete_vip_ops(current.vips[key], flush_removed, "not in the desired state")
-            if any(_collides(key, new) for new in new_keys):
+            if new_index.colliding(key):
                 early += ops
             else:
                 late += ops
@@ -402,9 +399,12 @@ def _differing(
 
 
 def _guard_collisions(current: LbState, new_keys: List[VipKey], deleted_first: Set[VipKey]) -> None:
+    if not new_keys:
+        return
+    index = CollisionIndex(current.vips)
     for new in new_keys:
-        for old in current.vips:
-            if old not in deleted_first and _collides(old, new):
+        for old in index.colliding(new):
+            if old not in deleted_first:
                 raise PlanError(
                     "vip %s cannot be added while vip %s exists: VPP refuses an all-port and a per-port VIP "
                     "on the same prefix; delete it first (or use state overridden)" % (new, old)
@@ -429,6 +429,7 @@ def apply_ops(state: LbState, ops: Iterable[Op]) -> LbState:
     """Apply ops to a copy of ``state`` in memory, failing as VPP would on an impossible op."""
     result = LbState(state.conf, dict(state.vips))
     copied: Set[VipKey] = set()
+    index = CollisionIndex(result.vips)
 
     def vip_for(key: VipKey) -> Vip:
         vip = result.vips.get(key)
@@ -444,13 +445,15 @@ def apply_ops(state: LbState, ops: Iterable[Op]) -> LbState:
         if kind == "conf":
             result.conf = op.conf.merged_over(result.conf)
         elif kind == "vip_add":
-            if op.vip in result.vips or any(_collides(key, op.vip) for key in result.vips):
+            if op.vip in result.vips or index.colliding(op.vip):
                 raise PlanError("vip %s exists or collides (VPP: -81 VALUE_EXIST)" % op.vip)
             result.vips[op.vip] = Vip(op.vip, op.attrs)
+            index.add(op.vip)
             copied.add(op.vip)
         elif kind == "vip_del":
             vip_for(op.vip)
             del result.vips[op.vip]
+            index.remove(op.vip)
         elif kind == "vip_flush":
             pass  # evicts established flows; configuration is unchanged
         else:

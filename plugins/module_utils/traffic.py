@@ -11,7 +11,7 @@ side; keep these names and fields, add what you need).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, Optional
+from typing import Dict, Iterable, List, Mapping, Optional, Sequence
 
 from ansible_collections.vpp.maglev.plugins.module_utils.lb_model import VipKey
 
@@ -47,3 +47,76 @@ class TrafficSnapshot:
     vips: Dict[VipKey, VipTraffic]
     # Why packets are missing, or None when they were read (e.g. stats socket off/unreachable).
     stats_error: Optional[str] = None
+
+
+def counter_totals(per_thread: Sequence[Sequence[int]]) -> List[int]:
+    """A simple counter's per-thread vectors summed index by index (VPP keeps one vector per
+    worker thread; an operator wants the VIP's total)."""
+    totals: List[int] = []
+    for vector in per_thread:
+        if len(vector) > len(totals):
+            totals.extend([0] * (len(vector) - len(totals)))
+        for index, value in enumerate(vector):
+            totals[index] += value
+    return totals
+
+
+def snapshot_from(
+    records: Iterable[dict],
+    packets_by_index: Optional[Mapping[str, Sequence[int]]],
+    stats_error: Optional[str] = None,
+) -> TrafficSnapshot:
+    """The snapshot of `show lb vips verbose` records (showparse) and the stats segment's
+    counters, as {kind: totals by VIP pool index} (None when they could not be read).
+
+    A removed (lingering) VIP is left out: its traffic belongs to no configured frontend. A
+    removed AS of a live VIP is kept: its flows are connections still pinned to that backend
+    (docs/traffic.md)."""
+    vips: Dict[VipKey, VipTraffic] = {}
+    for record in records:
+        if record["removed"]:
+            continue
+        key = VipKey.make(record["prefix"], record["protocol"], record["port"])
+        index = record["index"]
+        packets: Dict[str, int] = {}
+        if packets_by_index is not None:
+            for kind in KINDS:
+                totals = packets_by_index.get(kind, ())
+                packets[kind] = totals[index] if index < len(totals) else 0
+        flows = {row["address"]: row["flows"] or 0 for row in record["ases"]}
+        vips[key] = VipTraffic(key, index, packets, flows)
+    return TrafficSnapshot(vips, None if packets_by_index is not None else (stats_error or "stats not read"))
+
+
+def increase(previous: TrafficSnapshot, current: TrafficSnapshot) -> Dict[VipKey, Dict[str, int]]:
+    """Packets counted per VIP and kind between two snapshots, for the VIPs both have with
+    packets. A counter that went down, or a VIP whose pool index changed, was reset (VPP zeroes
+    a VIP's counters when it creates the VIP, restarts from 0): its current value is the
+    increase, as Prometheus's rate() counts a reset."""
+    result: Dict[VipKey, Dict[str, int]] = {}
+    for key, now in current.vips.items():
+        before = previous.vips.get(key)
+        if before is None or not now.packets or not before.packets:
+            continue
+        reset = before.index != now.index
+        result[key] = {
+            kind: value if reset or value < before.packets.get(kind, 0) else value - before.packets.get(kind, 0)
+            for kind, value in now.packets.items()
+        }
+    return result
+
+
+def rates(previous: TrafficSnapshot, current: TrafficSnapshot, seconds: float) -> Dict[VipKey, Dict[str, float]]:
+    """Packets per second per VIP and kind between two snapshots taken ``seconds`` apart
+    (see increase()); empty when ``seconds`` is not above 0 (nothing can be measured)."""
+    if not seconds > 0:
+        return {}
+    return {
+        key: {kind: count / seconds for kind, count in counts.items()}
+        for key, counts in increase(previous, current).items()
+    }
+
+
+def backend_flows(snapshot: TrafficSnapshot, address: str) -> Dict[VipKey, int]:
+    """The flows VPP has pinned to the AS ``address`` (compressed text) in each VIP that has it."""
+    return {key: vip.flows[address] for key, vip in snapshot.vips.items() if address in vip.flows}

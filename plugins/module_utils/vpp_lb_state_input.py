@@ -52,7 +52,7 @@ STATE_SPEC: Dict[str, dict] = {
     "running_config": {"type": "str"},
     "running_state": {"type": "dict"},
     "render_state": {"type": "str", "default": "replaced", "choices": list(WRITE_STATES)},
-    "result_detail": {"type": "str", "default": "full", "choices": list(RESULT_DETAILS)},
+    "result_detail": {"type": "str", "default": "changes", "choices": list(RESULT_DETAILS)},
 }
 MUTUALLY_EXCLUSIVE = [["config", "src"], ["running_config", "running_state"]]
 REQUIRED_IF = [
@@ -278,10 +278,11 @@ def plan_result(the_plan: Any, estimate_disruption: bool) -> dict:
 
 
 def result_view(params: Mapping[str, Any], the_plan: Any) -> Callable[[LbState], dict]:
-    """How before/after are rendered: the whole LB (result_detail full), or only the conf and
-    the VIPs the plan touches (changes), so that the result of a task on a large LB grows with
-    the change, not with the LB (a no-op drift check of 64,000 ASes returns ~6 MB in full)."""
-    if (params.get("result_detail") or "full") == "full":
+    """How before/after are rendered: only the conf and the VIPs the plan touches (changes, the
+    default), so that the result of a task on a large LB grows with the change, not with the
+    LB, or the whole LB (full: a no-op drift check of 64,000 ASes then returns 5.8 MB, which
+    Ansible takes seconds to pass around; docs/performance.md)."""
+    if (params.get("result_detail") or "changes") == "full":
         return state_to_dict
     keys = the_plan.changed_vips()
 

@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """What the vpp_lb_state module does on the VPP host, given an AnsibleModule.
 
-    config (validated on the controller, re-parsed here) + backend states
+    config (validated on the controller, sent as JSON text, re-parsed here) + backend states
       -> desired LbState -> vppclient.read_state -> planner.plan -> check mode / apply
 
 Everything else is the core's: desired_state + weights for the failover logic, the planner
@@ -24,6 +24,7 @@ from .common import (
     run_plan,
     vpp_session,
 )
+from .config import parse as config_parse
 from .config_errors import ConfigError
 from .config_model import Config
 from .disruption import plan_disruption
@@ -89,7 +90,9 @@ def _config(params: Dict[str, Any]) -> Optional[Config]:
     if params.get("config") is None:
         return None
     try:
-        return vpp_lb_state_input.parse_config(params["config"])
+        # Decoded from JSON by AnsibleModule: plain types already, so no plain() walk
+        # (docs/performance.md).
+        return config_parse(params["config"])
     except ConfigError as exc:
         raise ModuleFailure(**vpp_lb_state_input.config_failure(exc, "config")) from None
 

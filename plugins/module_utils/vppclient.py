@@ -28,6 +28,7 @@ import os
 from typing import Any, Dict, List, Optional, Tuple
 
 from ansible_collections.vpp.maglev.plugins.module_utils.lb_model import LbState, VipKey
+from ansible_collections.vpp.maglev.plugins.module_utils.traffic import TrafficSnapshot
 from ansible_collections.vpp.maglev.plugins.module_utils.vpp_errors import VppApplyError
 from ansible_collections.vpp.maglev.plugins.module_utils.vppapi import connection, features, reader
 from ansible_collections.vpp.maglev.plugins.module_utils.vppapi.applier import (
@@ -44,6 +45,12 @@ from ansible_collections.vpp.maglev.plugins.module_utils.vppapi.connection impor
     DEFAULT_TIMEOUT,
     ApiConnection,
 )
+from ansible_collections.vpp.maglev.plugins.module_utils.vppapi.termination import TerminationGuard
+from ansible_collections.vpp.maglev.plugins.module_utils.vppapi.traffic_reader import (
+    DEFAULT_STATS_SOCKET,
+    StatsCounters,
+    read_traffic,
+)
 from ansible_collections.vpp.maglev.plugins.module_utils.vppapi.wire import Wire, WireChannel
 
 
@@ -59,8 +66,15 @@ def connect(
     default /usr/share/vpp/api exists), else from VPP itself (``bootstrapapi``, VPP >= 24.06)."""
     if api_dir is None and os.path.isdir(DEFAULT_API_DIR):
         api_dir = DEFAULT_API_DIR
-    papi, lb_file_version = connection.open_papi(api_socket, api_dir, timeout, client_name)
+    # From here a termination signal ends the session politely first (vppapi/termination.py).
+    guard = TerminationGuard().install()
+    try:
+        papi, lb_file_version = connection.open_papi(api_socket, api_dir, timeout, client_name)
+    except BaseException:
+        guard.release()
+        raise
     client = VppClient(papi, api_socket, api_dir=api_dir, lb_file_version=lb_file_version)
+    client.connection.guard = guard
     if check_features:
         try:
             client.check_features()
@@ -86,6 +100,7 @@ class VppClient:
         self.connection = ApiConnection(papi, api_socket, api_dir=api_dir, lb_file_version=lb_file_version)
         self.sticky_readable = hasattr(self.connection.api, "cli_inband")
         self._version: Optional[dict] = None
+        self._stats: Optional[StatsCounters] = None  # kept mapped between read_traffic calls
 
     # the connection's state, for callers and tests (see ApiConnection)
     papi = _connection_attribute("papi")
@@ -105,6 +120,8 @@ class VppClient:
         self.close()
 
     def close(self) -> None:
+        if self._stats is not None:
+            self._stats.close()
         self.connection.close()
 
     # low level ---------------------------------------------------------------------------
@@ -139,7 +156,7 @@ class VppClient:
     # reading -----------------------------------------------------------------------------
     def read_state(self) -> LbState:
         """The whole LB in one pass (see vppapi/reader.py for the quirks handled)."""
-        return self._read()[0]
+        return self._read(with_buckets=False)[0]
 
     def read_conf(self) -> LbState:
         """Only the global conf (one call), as an LbState without VIPs."""
@@ -160,21 +177,33 @@ class VppClient:
             "src_ip_sticky_readable": self.sticky_readable,
         }
 
-    def _read(self) -> Tuple[LbState, Dict[VipKey, Dict[Any, int]]]:
+    def read_traffic(self, stats_socket: str = DEFAULT_STATS_SOCKET) -> TrafficSnapshot:
+        """Each VIP's packet counters (stats segment at ``stats_socket``; '' = not read, see
+        ``stats_error``) and each AS's flows, in one read shared by maglevd and the modules
+        (vppapi/traffic_reader.py, docs/traffic.md)."""
+        if self._stats is None or self._stats.socket_path != stats_socket:
+            if self._stats is not None:
+                self._stats.close()
+            self._stats = StatsCounters(stats_socket)
+        return read_traffic(self.cli, self._stats)
+
+    def _read(self, with_buckets: bool = True) -> Tuple[LbState, Dict[VipKey, Dict[Any, int]]]:
         """On the direct path when it can serve, else through vpp_papi (same calls, same result)."""
         conn = self.connection
         with conn.direct(reader.messages(self.sticky_readable)) as wire:
             if wire is not None:
-                return self._read_with(reader.LbReader(*self._wire_reader(wire), self.sticky_readable))
+                return self._read_with(reader.LbReader(*self._wire_reader(wire), self.sticky_readable), with_buckets)
 
         def dump(name: str, details: str) -> List[tuple]:
             return reader.papi_rows(conn.call, name, details)
 
-        return self._read_with(reader.LbReader(conn.call, dump, self.sticky_readable))
+        return self._read_with(reader.LbReader(conn.call, dump, self.sticky_readable), with_buckets)
 
-    def _read_with(self, lb_reader: reader.LbReader) -> Tuple[LbState, Dict[VipKey, Dict[Any, int]]]:
+    def _read_with(
+        self, lb_reader: reader.LbReader, with_buckets: bool
+    ) -> Tuple[LbState, Dict[VipKey, Dict[Any, int]]]:
         try:
-            return lb_reader.read()
+            return lb_reader.read(with_buckets)
         finally:
             self.sticky_readable = lb_reader.sticky_readable
 
@@ -229,6 +258,7 @@ class VppClient:
 # The errors live in vpp_errors.py; callers import them from there.
 __all__ = [
     "DEFAULT_API_SOCKET",
+    "DEFAULT_STATS_SOCKET",
     "DIRECT_MIN_OPS",
     "ApplyResult",
     "VppClient",

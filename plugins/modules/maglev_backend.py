@@ -63,9 +63,27 @@ options:
     type: bool
     default: false
   wait_timeout:
-    description: Seconds to wait with O(wait), 0 to 86400.
+    description:
+      - Seconds to wait with O(wait), 0 to 86400; O(wait_for_flows) then has as long again.
     type: float
     default: 60
+  wait_for_flows:
+    description:
+      - Drain until idle - after the action (and after O(wait)), wait until every named
+        backend has at most this many live flows in every frontend (0 to 4294967295), or
+        until O(wait_timeout). A timeout does not fail the task - RV(flows_idle) says which
+        happened, with the last counts - so a rollout can decide.
+      - The flows are those VPP has pinned to the backend's AS (its sticky-table entries), as
+        maglevd last read them (every C(--vpp-stats-interval) seconds). Only a read made after
+        the wait began counts, so the task waits for at least one such read.
+      - VPP frees an expired entry lazily - it counts until a new flow reuses its slot - so
+        on a quiet VIP the count overstates the open connections and may stay above 0 until
+        the timeout (docs/traffic.md).
+      - In check mode, reports the current counts and whether they are at most this, without
+        waiting.
+      - Fails when maglevd does not report flows (it does not read VPP's stats).
+    type: int
+    version_added: 1.0.0
   allow_empty:
     description:
       - Allow an action that leaves a serving frontend with no backend of effective weight
@@ -134,6 +152,19 @@ EXAMPLES = r"""
     wait_timeout: 120
   become: true
 
+- name: Drain web-fra-1 and wait until its last flow has left (at most 10 minutes)
+  vpp.maglev.maglev_backend:
+    name: web-fra-1
+    state: paused
+    wait_for_flows: 0
+    wait_timeout: 600
+  register: drained
+
+- name: Say when flows were still there
+  ansible.builtin.debug:
+    msg: "{{ drained.flows_message }}"
+  when: not drained.flows_idle
+
 - name: Take two backends out at once, evicting their flows (refused if a VIP would go dark)
   vpp.maglev.maglev_backend:
     name: [web-fra-2, web-fra-3]
@@ -192,6 +223,29 @@ waited:
   returned: when O(wait=true) and not in check mode
   type: float
   sample: 1.2
+flows_idle:
+  description:
+    - Whether every named backend had at most O(wait_for_flows) flows in every frontend, in a
+      read made after the wait began (in check mode - the current counts). Never true after a
+      timeout.
+  returned: when O(wait_for_flows) is set
+  type: bool
+  sample: true
+flows:
+  description: The last flow counts maglevd reported, per backend and frontend.
+  returned: when O(wait_for_flows) is set
+  type: dict
+  sample: {"web-fra-1": {"web": 0}}
+flows_waited:
+  description: Seconds spent waiting with O(wait_for_flows) (0 in check mode).
+  returned: when O(wait_for_flows) is set
+  type: float
+  sample: 31.5
+flows_message:
+  description: Why the backends are not idle - the counts above O(wait_for_flows), and the backends without a new read.
+  returned: when RV(flows_idle) is false
+  type: str
+  sample: "flows above 0: web-fra-1 has 12 flows in web"
 """
 
 import time
@@ -215,6 +269,7 @@ from ansible_collections.vpp.maglev.plugins.module_utils.common import (
     ModuleFailure,
     run_module,
 )
+from ansible_collections.vpp.maglev.plugins.module_utils.flow_wait import MAX_FLOWS, FlowsNotReported, FlowWait
 from ansible_collections.vpp.maglev.plugins.module_utils.module_input import Rule
 from ansible_collections.vpp.maglev.plugins.module_utils.operator_actions import BY_MODULE_STATE
 from ansible_collections.vpp.maglev.plugins.module_utils.weights import BackendState
@@ -228,9 +283,11 @@ RULES = {
     "pool": Rule(max_length=MAX_NAME_LENGTH),
     "weight": WEIGHT_RULE,
     "wait_timeout": WAIT_RULE,
+    "wait_for_flows": Rule(0, MAX_FLOWS, hint="flows"),
     "timeout": Rule(0, MAX_TIMEOUT, low_open=True, hint="seconds to wait for maglevd"),
 }
 WAIT_INTERVAL = 0.2  # seconds between two reads of the backends' states with wait
+FLOW_WAIT_INTERVAL = 0.5  # seconds between two looks at the flows (maglevd reads them every few seconds)
 
 
 def read_backends(client: Any, names: List[str]) -> Dict[str, dict]:
@@ -281,6 +338,35 @@ def wait(client: Any, params: Dict[str, Any], result: Dict[str, Any]) -> Dict[st
     return current
 
 
+def flow_reports(client: Any, names: List[str]) -> Dict[str, dict]:
+    return {name: client.backend(name) for name in names}
+
+
+def wait_for_flows(client: Any, params: Dict[str, Any], result: Dict[str, Any], check_mode: bool) -> None:
+    """Drain until idle (module_utils/flow_wait.py): look at maglevd's flow counts until every
+    named backend is at most wait_for_flows in a read newer than the start, or wait_timeout.
+    Records the verdict in ``result``; a timeout is a result, not a failure."""
+    names: List[str] = list(params["name"])
+    start = time.monotonic()
+    deadline = start + params["wait_timeout"]
+    try:
+        reports = flow_reports(client, names)
+        waiting = FlowWait(params["wait_for_flows"], reports)
+        verdict = waiting.verdict(reports, require_fresh=not check_mode)
+        while not check_mode and not verdict.idle and time.monotonic() < deadline:
+            time.sleep(max(0.0, min(FLOW_WAIT_INTERVAL, deadline - time.monotonic())))
+            verdict = waiting.verdict(flow_reports(client, names))
+    except FlowsNotReported as exc:
+        raise ModuleFailure(str(exc), **result) from None
+    result.update(
+        flows_idle=verdict.idle,
+        flows=verdict.flows,
+        flows_waited=0.0 if check_mode else round(time.monotonic() - start, 3),
+    )
+    if not verdict.idle:
+        result["flows_message"] = verdict.describe(params["wait_for_flows"])
+
+
 def run(module: AnsibleModule, client: Any) -> Dict[str, Any]:
     params = module.params
     backends = read_backends(client, list(params["name"]))
@@ -291,12 +377,16 @@ def run(module: AnsibleModule, client: Any) -> Dict[str, Any]:
         result["diff"] = {"before": result["before"], "after": result["after"]}
     if module.check_mode:
         result["backends"] = result["after"]["backends"]
-        return result
-    act(client, params, prediction)
-    if params["wait"]:
-        result["backends"] = wait(client, params, result)
     else:
-        result["backends"] = current_states(client, list(params["name"]))
+        act(client, params, prediction)
+        if params["wait"]:
+            result["backends"] = wait(client, params, result)
+        else:
+            result["backends"] = current_states(client, list(params["name"]))
+    if params["wait_for_flows"] is not None:
+        wait_for_flows(client, params, result, module.check_mode)
+        if not result["flows_idle"] and not module.check_mode:
+            module.warn("not idle after %gs: %s" % (params["wait_timeout"], result["flows_message"]))
     return result
 
 
@@ -323,6 +413,7 @@ def main() -> None:
             "weight": {"type": "int"},
             "wait": {"type": "bool", "default": False},
             "wait_timeout": {"type": "float", "default": 60},
+            "wait_for_flows": {"type": "int"},
             "allow_empty": {"type": "bool", "default": False},
             "maglevd_socket": {"type": "path", "default": maglevd_client.DEFAULT_SOCKET, "aliases": ["socket"]},
             "server": {"type": "str"},

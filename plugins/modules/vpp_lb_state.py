@@ -144,14 +144,15 @@ options:
     choices: [merged, replaced, overridden, deleted]
   result_detail:
     description:
-      - What RV(before) and RV(after) hold. V(full) is the whole load balancer. V(changes) is the
-        lb conf and only the VIPs the plan touches (those RV(diff) shows), so that the result grows
-        with the change rather than with the load balancer. A drift check of 1,000 VIPs x 64 ASes
-        returns about 6 MB with V(full), which Ansible takes seconds to pass around; with
-        V(changes) a check that finds nothing returns a few hundred bytes.
+      - What RV(before) and RV(after) hold. V(changes) is the lb conf and only the VIPs the plan
+        touches (those RV(diff) shows), so that the result grows with the change rather than with
+        the load balancer; a check that finds nothing returns a few hundred bytes. V(full) is the
+        whole load balancer; a drift check of 1,000 VIPs x 64 ASes then returns about 6 MB, which
+        Ansible takes seconds to pass around. Use RV(gathered) (O(state=gathered)) to read the
+        whole load balancer on purpose.
       - RV(diff), RV(commands), RV(api_calls), RV(summary) and RV(disruption) are the same either way.
     type: str
-    default: full
+    default: changes
     choices: [full, changes]
 extends_documentation_fragment:
   - vpp.maglev.vpp
@@ -262,8 +263,8 @@ changed:
   sample: true
 before:
   description:
-    - VPP's load balancer before the task (with O(result_detail=changes), only the lb conf and the
-      VIPs the plan touches).
+    - VPP's load balancer before the task, in the default O(result_detail=changes) only the lb
+      conf and the VIPs the plan touches; the whole load balancer with O(result_detail=full).
   returned: when state is merged, replaced, overridden or deleted
   type: dict
   sample: {"conf": {"ip4_src_address": "192.0.2.254", "ip6_src_address": "2001:db8::fe",
@@ -276,7 +277,7 @@ after:
     - The load balancer after the task, in the shape of RV(before). In check mode, the predicted
       state (the plan applied in memory); otherwise read back from VPP after applying.
     - For V(rendered), the state the rendered commands lead to.
-    - With O(result_detail=changes), only the lb conf and the VIPs the plan touches.
+    - With O(result_detail=changes) (the default), only the lb conf and the VIPs the plan touches.
   returned: when state is merged, replaced, overridden, deleted or rendered
   type: dict
   sample: {"conf": {}, "vips": []}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from ipaddress import ip_address, ip_network
-from typing import Dict, List, Optional
+from typing import Callable, Dict, List, Optional, Tuple
 
 from ansible_collections.vpp.maglev.maglevd.probes import Probe, ProbeResult
 from ansible_collections.vpp.maglev.plugins.module_utils.config_model import (
@@ -77,6 +77,17 @@ class ScriptProbe(Probe):
             await asyncio.Event().wait()
         self.calls += 1
         return PASS if self.script.pop(0) == "P" else FAIL
+
+
+def queue_probes() -> Tuple[Dict[str, QueueProbe], Callable[[object, object], QueueProbe]]:
+    """({address: its QueueProbe}, a Checker probe_factory that fills it)."""
+    probes: Dict[str, QueueProbe] = {}
+
+    def factory(check, address) -> QueueProbe:
+        probes[str(address)] = QueueProbe(address)
+        return probes[str(address)]
+
+    return probes, factory
 
 
 async def until(predicate, spins: int = 10000) -> None:

@@ -25,8 +25,11 @@ from ansible_collections.vpp.maglev.plugins.module_utils.vpp_errors import VppAp
 # Requests in flight at once (VppClient.apply's default window).
 PIPELINE_WINDOW = 64
 # Plans at least this long go over the direct wire path: pausing and restarting vpp_papi's
-# reader thread costs about a millisecond, vpp_papi's own path ~100 µs per op. Shorter plans
-# of more than one op are pipelined through vpp_papi; one op is one blocking call.
+# reader thread costs ~0.6 ms before the first request leaves, then ~40 µs an op. vpp_papi's
+# own pipeline sends at once and reads each reply in ~100 µs, so a burst of a few failovers
+# reaches VPP sooner through it, even where the direct path would finish first (measured:
+# docs/performance.md, "maglevd: apply"). Shorter plans of more than one op are pipelined
+# through vpp_papi; one op is one blocking call.
 DIRECT_MIN_OPS = 16
 
 

@@ -28,8 +28,12 @@ from ansible_collections.vpp.maglev.plugins.module_utils.vpp_errors import (
     describe,
     error_name,
 )
-from ansible_collections.vpp.maglev.plugins.module_utils.vppapi.papi_reader import PapiReaderThread
-from ansible_collections.vpp.maglev.plugins.module_utils.vppapi.wire import LAYOUTS, PACKERS, REPLY_FIELDS, Wire
+from ansible_collections.vpp.maglev.plugins.module_utils.vppapi.papi_reader import (
+    PapiReaderThread,
+    install_context_check,
+)
+from ansible_collections.vpp.maglev.plugins.module_utils.vppapi.termination import TerminationGuard
+from ansible_collections.vpp.maglev.plugins.module_utils.vppapi.wire import FRAME, LAYOUTS, PACKERS, REPLY_FIELDS, Wire
 
 try:
     from vpp_papi import VPPApiClient  # type: ignore[import-not-found]
@@ -134,6 +138,28 @@ def _connect(papi: Any, api_socket: str, timeout: float, client_name: str) -> No
         )
 
 
+def delete_request(papi: Any) -> Optional[bytes]:
+    """The framed ``sockclnt_delete`` of this connection's registration, as vpp_papi's
+    disconnect sends it, or None when the definitions or the registration are missing."""
+    try:
+        transport = papi.transport
+        msg = papi.messages["sockclnt_delete"]
+        msg_id = transport.get_msg_index("sockclnt_delete_" + msg.crc[2:])
+        index = transport.socket_index
+        if msg_id <= 0 or not index:
+            return None
+        payload = msg.pack({"_vl_msg_id": msg_id, "client_index": index, "context": papi.get_context(), "index": index})
+    except Exception:  # best effort: then the session ends with a plain close
+        return None
+    return FRAME.pack(0, len(payload), 0) + payload
+
+
+def close_wait(papi: Any) -> float:
+    """How long a polite close waits for VPP to close its end: the connection's timeout (as
+    vpp_papi's own disconnect waits for the reply to its sockclnt_delete), at most 10 s."""
+    return min(getattr(papi, "read_timeout", None) or DEFAULT_TIMEOUT, DEFAULT_TIMEOUT)
+
+
 def close_quietly(papi: Any) -> None:
     try:
         transport = papi.transport
@@ -161,17 +187,28 @@ class ApiConnection:
         # False: every message goes through vpp_papi (the tests compare both paths).
         self.direct_enabled = True
         self.reader = PapiReaderThread(papi, lambda: self.broken)
+        install_context_check(papi)
+        self.guard = TerminationGuard()  # vppclient.connect installs one for the session
         self._ids: Dict[str, int] = {}
         self.packable: set = set()  # requests whose layout PACKERS pins for this connection
 
     def close(self) -> None:
-        papi, self.papi = self.papi, None
-        if papi is None:
-            return
-        if self.broken:
-            self.reader.tear_down()
-            return
-        close_quietly(papi)
+        """End the session politely, whatever state it is in: ``sockclnt_delete``, then close
+        (docs/vpp-lb-reference.md, "Ending a session"). A healthy connection goes through
+        vpp_papi's own disconnect; one that is broken (a timeout, a lost reader, an error in
+        the middle of a pipeline) sends the delete itself. A termination signal that arrives
+        meanwhile waits until the session is closed (termination.py)."""
+        self.guard.closing()
+        try:
+            papi, self.papi = self.papi, None
+            if papi is None:
+                return
+            if self.broken or not self.reader.alive():
+                self.reader.end_session(delete_request(papi), close_wait(papi))
+                return
+            close_quietly(papi)
+        finally:
+            self.guard.release()
 
     def reader_alive(self) -> bool:
         """Whether this connection can still receive (PapiReaderThread.alive)."""

@@ -16,10 +16,37 @@ from __future__ import annotations
 
 import multiprocessing
 import threading
-from typing import Any, Callable
+import time
+from typing import Any, Callable, Optional
 
 # What a pause needs from vpp_papi's transport besides the thread and the socket.
 TRANSPORT_ATTRIBUTES = ("sque", "q", "msg_thread_func", "socket_index")
+
+
+def install_context_check(papi: Any) -> bool:
+    """Give ``papi`` a cheaper ``has_context``, the question its reader thread asks of every
+    message it receives; True when installed.
+
+    vpp_papi's own builds a new message type (a namedtuple class, compiled with eval) for each
+    message just to read its header: about half of a single request's round trip
+    (docs/performance.md, "maglevd: failover push"). This one answers the same from the raw
+    header and the connection's message table: False for a runt, None for rx_thread_exit,
+    else whether the message's definition has a context field (VPP's context is unsigned, so
+    vpp_papi's ``context >= 0`` always holds)."""
+    own = getattr(papi, "__dict__", None)
+    if own is None or "has_context" in own or not (hasattr(papi, "id_names") and hasattr(papi, "id_msgdef")):
+        return False
+
+    def has_context(msg: bytes) -> Any:
+        if len(msg) < 10:
+            return False
+        index = (msg[0] << 8) | msg[1]
+        if papi.id_names[index] == "rx_thread_exit":
+            return None
+        return "context" in papi.id_msgdef[index].field_by_name
+
+    papi.has_context = has_context
+    return True
 
 
 class PapiReaderThread:
@@ -110,18 +137,56 @@ class PapiReaderThread:
             return True
         return self.pause_seq != seq and not self.is_broken()
 
-    def tear_down(self) -> None:
-        """Close a connection whose reader has exited: a polite sockclnt_delete would wait a
-        full read_timeout for a reply that cannot come. Best effort."""
+    def end_session(self, delete: Optional[bytes], wait: float) -> None:
+        """End a session vpp_papi cannot end itself (the connection is broken, or its reader
+        has exited): stop the reader, send ``delete`` (the framed sockclnt_delete), read and
+        drop whatever VPP still sends until it closes its end or ``wait`` seconds pass, then
+        close. VPP closes a registration it deleted once every request before the delete is
+        answered, so nothing is cut off mid-pipeline (docs/vpp-lb-reference.md, "Ending a
+        session"). Best effort: a dead socket is just closed."""
+        transport = self.transport
+        if transport is None:
+            return
+        transport.connected = False
+        sock = getattr(transport, "socket", None)
+        reader_gone = self._stop_reader(wait)
+        transport.socket = None
+        if sock is None:
+            return
         try:
-            transport = self.transport
-            transport.connected = False
-            if transport.socket is not None:
-                transport.socket.close()
-            transport.sque.put(True)
-            if transport.message_thread is not None and transport.message_thread.is_alive():
-                transport.message_thread.join(1)
-            transport.message_thread = None
-            transport.socket = None
-        except Exception:  # best effort on a broken connection
+            sock.settimeout(wait)
+            if delete is not None:
+                sock.sendall(delete)
+            if reader_gone:
+                _drain(sock, time.monotonic() + wait)
+        except OSError:  # VPP is gone already, or did not close in time
             pass
+        finally:
+            sock.close()
+
+    def _stop_reader(self, wait: float) -> bool:
+        """Stop the reader thread if it runs; whether it is gone (then the socket is ours)."""
+        transport, thread = self.transport, self.thread
+        try:
+            if thread is not None and thread.is_alive():
+                transport.sque.put(True)
+                thread.join(wait)
+            transport.message_thread = None
+            return thread is None or not thread.is_alive()
+        except Exception:  # a transport without the attributes we know: do not read under it
+            return False
+
+
+def _drain(sock: Any, deadline: float) -> None:
+    """Read and drop until the peer closes its end; at the deadline, take what has arrived
+    and stop. Closing with unread data would make the peer's next read fail (ECONNRESET)
+    instead of seeing a plain end of file."""
+    while True:
+        left = deadline - time.monotonic()
+        sock.settimeout(left if left > 0 else 0.0)  # 0: non-blocking, the last look
+        try:
+            if not sock.recv(1 << 16):
+                return
+        except (TimeoutError, BlockingIOError):
+            if left <= 0:
+                return

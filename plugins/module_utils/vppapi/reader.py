@@ -98,35 +98,49 @@ class LbReader:
         self.dump = dump
         self.sticky_readable = sticky_readable
 
-    def read(self) -> Tuple[LbState, Buckets]:
+    def read(self, with_buckets: bool = True) -> Tuple[LbState, Buckets]:
+        """The state, and num_buckets per live AS per VIP (empty when not ``with_buckets``:
+        read_state drops them, and filling them costs an address hash per AS)."""
         conf = read_conf(self.call)
         vip_rows = self.dump("lb_vip_dump", "lb_vip_details")
         cli_vips = self._cli_vips() if vip_rows and self.sticky_readable else {}
         vips: Dict[VipKey, Vip] = {}
-        by_raw: Dict[tuple, Vip] = {}  # the VIP's raw (af, un, plen, protocol, port) -> Vip
+        buckets: Buckets = {}
+        by_raw: Dict[tuple, tuple] = {}  # the VIP's raw (af, un, plen, protocol, port) -> (ases, buckets)
         for _msg_id, _context, af, un, plen, protocol, port, encap, dscp, srv_type, target_port, length in vip_rows:
             key = VipKey.make(_network(af, un, plen), protocol, port)
             attrs = _vip_attrs(encap, dscp, srv_type, target_port, length, cli_vips.get(key))
-            vips[key] = by_raw[(af, un if af else un[:4] + IP4_PAD, plen, protocol, port)] = Vip(key, attrs, {})
-        buckets: Buckets = {key: {} for key in vips}
+            vip = vips[key] = Vip(key, attrs, {})
+            counts: Optional[Dict[Any, int]] = None
+            if with_buckets:
+                counts = buckets[key] = {}
+            by_raw[(af, un if af else un[:4] + IP4_PAD, plen, protocol, port)] = (vip.ases, counts)
         if vips:
-            self._read_ases(by_raw, buckets)
+            self._read_ases(by_raw)
         return LbState(conf, vips), buckets
 
-    def _read_ases(self, by_raw: Dict[tuple, Vip], buckets: Buckets) -> None:
+    def _read_ases(self, by_raw: Dict[tuple, tuple]) -> None:
+        """Fill each VIP's ases (and bucket counts) from one lb_as_v2_dump. The rows of one VIP
+        come together, so its lookup is done once per run of rows (docs/performance.md)."""
         addresses: Dict[tuple, Any] = {}  # (af, 16 bytes) -> the interned address
+        last: Optional[tuple] = None
+        ases, counts = None, None
         for row in self.dump("lb_as_v2_dump", "lb_as_v2_details"):
             _msg_id, _context, af, un, plen, protocol, port, as_af, as_un, flags, _since, weight, num_buckets = row
             if not flags & 1:
                 continue  # removed but lingering until garbage collection
-            vip = by_raw.get((af, un if af else un[:4] + IP4_PAD, plen, protocol, port))
-            if vip is None:
+            raw = (af, un, plen, protocol, port)
+            if raw != last:
+                last = raw
+                ases, counts = by_raw.get((af, un if af else un[:4] + IP4_PAD, plen, protocol, port), (None, None))
+            if ases is None:
                 continue  # an AS row of a deleted (lingering) VIP
             address = addresses.get((as_af, as_un))
             if address is None:
                 address = addresses[(as_af, as_un)] = decode_address(as_af, as_un)
-            vip.ases[address] = weight
-            buckets[vip.key][address] = num_buckets
+            ases[address] = weight
+            if counts is not None:
+                counts[address] = num_buckets
 
     def _cli_vips(self) -> Dict[VipKey, dict]:
         reply = self.call("cli_inband", cmd="show lb vips verbose")

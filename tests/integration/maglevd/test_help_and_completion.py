@@ -78,7 +78,9 @@ def test_maglevc_help_lists_every_command_and_the_exit_codes():
     assert result.returncode == 0, result.stderr
     text = flat(result.stdout)
     lines = command_lines()
-    assert len(lines) > 20 and ("set backend <backend> pause|resume|enable|disable [--force]") in dict(lines)
+    assert len(lines) > 20 and (
+        "set backend <backend> pause|resume|enable|disable|drain [--force] [--wait-flows N [--timeout S]]"
+    ) in dict(lines)
     for syntax, what in lines:
         assert f"{syntax} {what}" in text, syntax
     for flag in maglevc_flags():

@@ -108,7 +108,7 @@ def test_completion_of_hyphenated_names_from_the_daemon(daemon):
     assert shell.complete_line("show frontends w") == ["web-fe ", "web-admin "]
     assert shell.complete_line("set frontend web-fe pool ") == ["primary ", "backup-pool "]
     assert shell.complete_line("set frontend web-fe pool backup-pool backend db") == ["db-main "]
-    assert shell.complete_line("set backend db-main ") == ["pause ", "resume ", "enable ", "disable "]
+    assert shell.complete_line("set backend db-main ") == ["pause ", "resume ", "enable ", "disable ", "drain "]
     assert shell.complete_line("sh") == ["show "]
 
     # Through cmd's hooks, as readline calls them: with the shell's delimiters (whitespace

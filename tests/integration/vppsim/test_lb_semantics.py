@@ -219,11 +219,13 @@ def test_cli_show_lb_vips_verbose(vpp):
     assert vip(vpp, pfx="10.8.0.0/16", port=3306, encap=3, target_port=3307, v2=False) == 0
     text = vpp.api.cli_inband(cmd="show lb vips verbose").reply
     assert text.startswith(" ip4-gre4 [1] 192.0.2.0/24 src_ip_sticky\n  new_size:1024\n  protocol:6 port:80\n")
-    assert "  #as:2\n    10.0.0.1 1024 buckets   0 flows dpo:1 weight:50 used\n" in text
-    assert "    10.0.0.2 0 buckets   0 flows dpo:2 weight:100  removed\n" in text
-    assert " ip4-nat4 [2] 10.8.0.0/16\n" in text and "  type:clusterip port:59916 target_port:3307\n" in text
+    assert "  #as:2\n    10.0.0.1 weight:50 buckets:1024 flows:0 dpo:1 used\n" in text
+    assert "    10.0.0.2 weight:100 buckets:0 flows:0 dpo:2  removed\n" in text
+    assert " ip4-nat4 [2] 10.8.0.0/16\n" in text and "  type:clusterip port:59916 target_port:3307  counters:\n" in text
     assert vpp.api.cli_inband(cmd="show lb vips").reply.splitlines()[0].startswith("ip4-gre4 192.0.2.0/24")
-    assert "unknown input" in vpp.api.cli_inband(cmd="frobnicate").reply
+    # VPP's CLI prints the error after what ran and answers retval -1.
+    reply = vpp.api.cli_inband(cmd="show lb as")
+    assert (reply.retval, reply.reply.splitlines()[-1]) == (-1, "unknown input `as'")
 
 
 def test_ipv6_vip_with_gre4_takes_ipv4_ases(vpp):

@@ -208,6 +208,7 @@ def test_control_wait_calls_stats_and_errors(sim, vpp):
         "flags": 1,
         "num_buckets": 1024,
         "in_use_since": 0,
+        "flows": 0,
     }
 
 

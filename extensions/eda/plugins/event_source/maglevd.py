@@ -74,8 +74,8 @@ options:
     description:
       - The event types to pass on. C(vpp-connect) and C(vpp-disconnect) are log records of
         maglevd (C(type=log), C(log_event=vpp-connect)); asking for them makes the source
-        read the stream's log records too. C(frontend-blackhole) is accepted for when
-        maglevd publishes it. C(weight-change), C(config-reload) and C(dropped) may be asked
+        read the stream's log records too. C(frontend-blackhole-cleared) (the end of a
+        C(frontend-blackhole)), C(weight-change), C(config-reload) and C(dropped) may be asked
         for as well; an unknown name ends the source.
     type: list
     elements: str
@@ -158,7 +158,7 @@ DEFAULT_TYPES = (
 )
 # Every type the source can pass on: maglevd's event types without `probe` and `log`, which it
 # never asks for, and the two VPP log records (docs/api.md, "Event stream").
-KNOWN_TYPES = frozenset(DEFAULT_TYPES + ("weight-change", "config-reload", "dropped"))
+KNOWN_TYPES = frozenset(DEFAULT_TYPES + ("frontend-blackhole-cleared", "weight-change", "config-reload", "dropped"))
 # maglevd publishes the VPP connection changes as log records only (docs/eda.md, "Events").
 VPP_LOG_EVENTS = frozenset(("vpp-connect", "vpp-disconnect"))
 # maglevd pings an idle stream every 15 s (docs/api.md): three missed pings mean a dead peer.

@@ -131,3 +131,11 @@ def test_the_unit_lets_the_daemon_take_the_vpp_writer_lock(tmp_path):
     render(tmp_path, "lock", maglevd_config=config(1), maglevd_vpp_api_socket="/run/vpp-a/api.sock")
     unit = (tmp_path / "lock" / "etc" / "systemd" / "system" / "maglevd.service").read_text().splitlines()
     assert "ReadWritePaths=-/run/vpp-a" in unit
+
+
+@pytest.mark.parametrize("stats", ["/run/vpp-a/stats.sock", ""])
+def test_the_unit_passes_the_stats_socket(tmp_path, stats):
+    # maglevd reads VPP's packet counters there (docs/traffic.md); "" reads the flows only.
+    render(tmp_path, "stats", maglevd_config=config(1), maglevd_vpp_stats_socket=stats)
+    unit = (tmp_path / "stats" / "etc" / "systemd" / "system" / "maglevd.service").read_text().splitlines()
+    assert f'    --vpp-stats-addr "{stats}" \\' in unit

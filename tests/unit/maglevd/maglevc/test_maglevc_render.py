@@ -6,7 +6,6 @@ times are rendered in UTC here (the `utc` fixture), so each line is exact."""
 from __future__ import annotations
 
 import copy
-import time
 
 import pytest
 from ansible_collections.vpp.maglev.maglevd.maglevc.command_parser import UsageError, parse
@@ -136,15 +135,6 @@ VPP_INFO = {
         },
     },
 }
-
-
-@pytest.fixture
-def utc(monkeypatch):
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
 
 
 def test_show_status_is_aligned_key_values_in_human_units(utc):
@@ -324,4 +314,4 @@ def test_replayed_current_state_is_not_shown_as_a_transition():
 def test_incomplete_command_lists_what_a_slot_takes():
     with pytest.raises(UsageError) as caught:
         parse(["set", "backend", "web1"])
-    assert "expected <action> (pause|resume|enable|disable)" in str(caught.value)
+    assert "expected <action> (pause|resume|enable|disable|drain)" in str(caught.value)

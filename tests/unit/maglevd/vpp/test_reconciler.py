@@ -314,3 +314,43 @@ def test_runtime_weight_change_syncs_only_that_frontend():
     h = run(main())
     assert [(op.vip, str(op.address), op.weight) for op in h.client.ops()] == [(vip(h.config, "api"), "10.0.0.1", 10)]
     assert h.client.reads == 1
+
+
+class ReadStates(dict):
+    """The checker's states, noting which backends a sync reads."""
+
+    def __init__(self, states) -> None:
+        super().__init__(states)
+        self.read: set = set()
+
+    def __getitem__(self, name):
+        self.read.add(name)
+        return super().__getitem__(name)
+
+    def get(self, name, default=None):
+        self.read.add(name)
+        return super().get(name, default)
+
+    def items(self):
+        self.read.update(self.keys())
+        return super().items()
+
+
+def test_a_per_vip_sync_reads_only_the_states_of_its_vips_backends():
+    """At 10,000 backends, converting every state for each failover cost 3.9 ms
+    (docs/performance.md): a per-VIP sync reads the backends of the VIPs it syncs, no more."""
+
+    async def main():
+        h = Harness(make_config(), ALL_UP)
+        await h.start()
+        seen = ReadStates(h.states)
+        h.rec._states = lambda: seen
+        h.states = seen
+        h.set("b1", DOWN)  # b1 is in web only
+        await h.settle()
+        await h.stop()
+        return h, seen.read
+
+    h, read = run(main())
+    assert len(h.client.batches) == 1 and {op.vip for op in h.client.batches[0]} <= {vip(h.config, "web")}
+    assert read == {"a1", "a2", "a3", "a4", "b1"}  # web's backends; not s1 (api, other)

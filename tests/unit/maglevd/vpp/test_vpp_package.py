@@ -116,3 +116,31 @@ def test_a_disabled_component_starts_nothing_and_refuses_the_vpp_calls():
         await component.stop()
 
     asyncio.run(asyncio.wait_for(main(), 10))
+
+
+def test_message_names_build_one_call_per_kind_and_metrics_count_per_name():
+    """A full restore counts 11,000 messages: each op's call is not rebuilt to name it, and the
+    counter is bumped once per message name (docs/performance.md, "maglevd: restore")."""
+    from ansible_collections.vpp.maglev.maglevd.vpp.metrics import VppMetrics
+    from ansible_collections.vpp.maglev.plugins.module_utils.lb_model import LbState
+
+    config = make_config()
+    ops = full_plans(config, LbState(), ALL_UP, ["web", "api", "other"], set(), set())[-1].ops
+    built = []
+
+    class Counted:
+        def __init__(self, op):
+            self.kind = op.kind
+            self.op = op
+
+        def api_call(self):
+            built.append(self.kind)
+            return self.op.api_call()
+
+    names = message_names([Counted(op) for op in ops])
+    assert names == [op.api_call()[0] for op in ops]
+    assert sorted(built) == sorted({op.kind for op in ops})  # one call built per kind
+    metrics = VppMetrics()
+    metrics.calls(names)
+    sample = metrics.registry.get_sample_value
+    assert sample("maglev_vpp_api_calls_total", {"message": "lb_add_del_as_v2"}) == names.count("lb_add_del_as_v2")

@@ -1,5 +1,5 @@
-"""vpp_lb_state's result_detail: changes reports before/after for the touched VIPs only, and
-nothing else of the result differs from result_detail: full."""
+"""vpp_lb_state's result_detail: changes (the default) reports before/after for the touched VIPs
+only, and nothing else of the result differs from result_detail: full."""
 
 from __future__ import annotations
 
@@ -27,8 +27,8 @@ def test_changes_reports_only_the_touched_vips(tmp_path, vppsim):
     cfg = config(**{"frontends.web.pools.0.backends.web2": {"weight": 20}})
     vppsim.reset_stats()
 
-    full = run_playbook(tmp_path, [task(cfg)], vpp=vppsim, check=True, diff=True).last
-    checked = run_playbook(tmp_path, [task(cfg, result_detail="changes")], vpp=vppsim, check=True, diff=True).last
+    full = run_playbook(tmp_path, [task(cfg, result_detail="full")], vpp=vppsim, check=True, diff=True).last
+    checked = run_playbook(tmp_path, [task(cfg)], vpp=vppsim, check=True, diff=True).last
     assert writes(vppsim) == 0 and full["changed"] and checked["changed"]
     assert full["before"] == converged and len(full["after"]["vips"]) == 3
     assert checked["before"] == only(converged, "192.0.2.10/32")
@@ -37,17 +37,19 @@ def test_changes_reports_only_the_touched_vips(tmp_path, vppsim):
         assert checked[key] == full[key], key
 
     vppsim.reset_stats()
-    applied = run_playbook(tmp_path, [task(cfg, result_detail="changes")], vpp=vppsim, diff=True).last
+    applied = run_playbook(tmp_path, [task(cfg)], vpp=vppsim, diff=True).last
     assert applied["api_calls"] == full["api_calls"] and writes(vppsim) == len(full["api_calls"])
     assert applied["after"] == only(sim_state(vppsim), "192.0.2.10/32") == checked["after"]
 
-    again = run_playbook(tmp_path, [task(cfg, result_detail="changes")], vpp=vppsim, check=True).last
+    again = run_playbook(tmp_path, [task(cfg)], vpp=vppsim, check=True).last
     assert not again["changed"]
     assert again["before"] == again["after"] == {"conf": converged["conf"], "vips": []}
+    whole = run_playbook(tmp_path, [task(cfg, result_detail="full")], vpp=vppsim, check=True).last
+    assert whole["before"] == whole["after"] == sim_state(vppsim)
 
 
 def test_rendered_after_follows_result_detail(tmp_path):
-    full = run_playbook(tmp_path, [task(BASE_CONFIG, state="rendered")]).last
-    changes = run_playbook(tmp_path, [task(BASE_CONFIG, state="rendered", result_detail="changes")]).last
+    full = run_playbook(tmp_path, [task(BASE_CONFIG, state="rendered", result_detail="full")]).last
+    changes = run_playbook(tmp_path, [task(BASE_CONFIG, state="rendered")]).last
     assert changes["after"] == full["after"] and len(full["after"]["vips"]) == 3  # every VIP is new
     assert changes["rendered"] == full["rendered"]
