@@ -145,8 +145,8 @@ def cpu_seconds(pid: int) -> float:
 def lag_window(proc: Daemon, seconds: float, frontends: int) -> Tuple[float, float, int, float]:
     """(p99, median) in seconds of GET /v1/version round trips on the control socket, one every
     50 ms for `seconds` under the load: the time a request waits for the daemon's event loop.
-    (Not the daemon's lag histogram: rendering /metrics for 16,000 backends blocks the loop for
-    seconds by itself, so scraping it would measure the scrape.)"""
+    (Not the daemon's lag histogram: rendering /metrics for 16,000 backends costs seconds of
+    CPU, in a worker thread but on the same two cores, so scraping it would measure the scrape.)"""
     times: List[float] = []
     with Load(proc.socket, frontends):
         connection = UnixHTTPConnection(proc.socket, timeout=60)
