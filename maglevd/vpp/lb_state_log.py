@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Dict, Optional
 
-from ...plugins.module_utils.vppapi.traffic_reader import StatsUnavailable, _open_segment
+from ...plugins.module_utils.vppapi.traffic_reader import StatsUnavailable, open_segment
 from ...plugins.module_utils.vppclient import VppClient
 from .logs import emit
 
@@ -40,7 +40,7 @@ def boot_time(stats_socket: str) -> Optional[float]:
     if not stats_socket:
         return None
     try:
-        segment = _open_segment(stats_socket)
+        segment = open_segment(stats_socket)
     except StatsUnavailable:
         return None
     try:

@@ -36,7 +36,7 @@ class StatsUnavailable(Exception):
     """The stats segment could not be read; the message says why, for ``stats_error``."""
 
 
-def _open_segment(socket_path: str) -> Any:
+def open_segment(socket_path: str) -> Any:
     """A connected VPPStats on ``socket_path``; StatsUnavailable when it cannot be."""
     try:
         from vpp_papi.vpp_stats import VPPStats
@@ -56,7 +56,7 @@ class StatsCounters:
     """The lb counters of one stats segment. The segment stays mapped between reads (maglevd
     reads every few seconds) and is mapped again after a failed read."""
 
-    def __init__(self, socket_path: str, opener: Callable[[str], Any] = _open_segment) -> None:
+    def __init__(self, socket_path: str, opener: Callable[[str], Any] = open_segment) -> None:
         self.socket_path = socket_path
         self._open = opener
         self._stats: Optional[Any] = None
