@@ -40,7 +40,7 @@ from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple
 from ...plugins.module_utils import writer_lock
 from ...plugins.module_utils.config_model import Config
 from ...plugins.module_utils.lb_model import LbState
-from ...plugins.module_utils.planner import Plan, PlanError
+from ...plugins.module_utils.planner import Plan, PlanError, message_names
 from ...plugins.module_utils.vpp_errors import VppError, describe
 from ...plugins.module_utils.vppclient import VppClient
 from ...plugins.module_utils.weights import BackendState
@@ -49,7 +49,7 @@ from .logs import emit
 from .metrics import VppMetrics
 from .settings import VppSettings
 from .supervisor import VppConnection
-from .sync_plan import READ_MESSAGES, combined, force_flush, full_plans, message_names, states_snapshot, vip_plan
+from .sync_plan import READ_MESSAGES, combined, force_flush, full_plans, states_snapshot, vip_plan
 from .sync_queue import SyncQueue
 from .sync_record import SyncRecorder
 from .sync_timers import periodic_full_sync, warmup_releases

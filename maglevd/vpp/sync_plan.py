@@ -22,20 +22,6 @@ READ_MESSAGES = ("lb_conf_get", "lb_vip_dump", "lb_as_v2_dump")
 FlushPairs = Set[Tuple[VipKey, IPAddress]]
 
 
-def message_names(ops: Iterable[Any]) -> List[str]:
-    """The API message of each op, for maglev_vpp_api_calls. An op's message depends on its
-    kind only, so each kind's call is built once: building all 11,000 of a full restore
-    again cost ~55 ms (docs/performance.md, "maglevd: restore")."""
-    by_kind: Dict[str, str] = {}
-    names = []
-    for op in ops:
-        name = by_kind.get(op.kind)
-        if name is None:
-            name = by_kind[op.kind] = op.api_call()[0]
-        names.append(name)
-    return names
-
-
 def states_snapshot(
     config: Config, states: Mapping[str, Any], frontends: Optional[Iterable[str]] = None
 ) -> Dict[str, BackendState]:

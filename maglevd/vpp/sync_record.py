@@ -11,12 +11,11 @@ import logging
 import time
 from typing import Any, Callable, Dict, List, Optional
 
-from ...plugins.module_utils.planner import Plan
+from ...plugins.module_utils.planner import Plan, message_names
 from ...plugins.module_utils.vpp_errors import VppApplyError
 from .errors import lost_connection
 from .logs import emit
 from .metrics import VppMetrics
-from .sync_plan import message_names
 
 log = logging.getLogger("maglevd.reconciler")
 

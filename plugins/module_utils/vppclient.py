@@ -28,6 +28,7 @@ import os
 from typing import Any, Dict, List, Optional, Tuple
 
 from ansible_collections.vpp.maglev.plugins.module_utils.lb_model import LbState, VipKey
+from ansible_collections.vpp.maglev.plugins.module_utils.planner import message_names
 from ansible_collections.vpp.maglev.plugins.module_utils.traffic import TrafficSnapshot
 from ansible_collections.vpp.maglev.plugins.module_utils.vpp_errors import VppApplyError
 from ansible_collections.vpp.maglev.plugins.module_utils.vppapi import connection, features, reader
@@ -233,11 +234,11 @@ class VppClient:
         ops = list(getattr(plan_or_ops, "ops", plan_or_ops))
         conn = self.connection
         if window > 1 and len(ops) >= DIRECT_MIN_OPS:
-            calls = [op.api_call() for op in ops]
-            with conn.direct(("control_ping",), plain_replies=sorted({name for name, _args in calls})) as wire:
+            names = sorted(set(message_names(ops)))
+            with conn.direct(("control_ping",), plain_replies=names) as wire:
                 if wire is not None:
                     timeout = getattr(conn.papi, "read_timeout", None) or DEFAULT_TIMEOUT
-                    return self._apply_on(WireChannel(wire, calls, timeout), ops, window)
+                    return self._apply_on(WireChannel(wire, ops, names, timeout), ops, window)
         if window > 1 and len(ops) > 1 and PapiChannel.available(conn.papi):
             return self._apply_on(PapiChannel(conn.papi, ops), ops, window)
         return self._apply_on(PapiCallChannel(conn.api, ops), ops, 1)
