@@ -131,11 +131,14 @@ class Dashboard:
         return None
 
     def click_action(self, frontend: str, pool: str, backend: str, action: str) -> None:
+        # Found and clicked in one task, after the script returns (the page's confirm() would
+        # block it): a re-render between finding the button and clicking it would leave a
+        # detached button whose click reaches no handler.
         self.js(
-            """const b = Array.from(document.querySelectorAll('button[data-action]')).find(b =>
-                b.dataset.frontend === arguments[0] && b.dataset.pool === arguments[1] &&
-                b.dataset.backend === arguments[2] && b.dataset.action === arguments[3]);
-               setTimeout(() => b.click(), 0);""",
+            """const args = arguments;
+               setTimeout(() => Array.from(document.querySelectorAll('button[data-action]')).find(b =>
+                 b.dataset.frontend === args[0] && b.dataset.pool === args[1] &&
+                 b.dataset.backend === args[2] && b.dataset.action === args[3]).click(), 0);""",
             frontend,
             pool,
             backend,
