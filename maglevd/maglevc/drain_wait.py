@@ -14,12 +14,13 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Mapping, Optional
 
+from ...plugins.module_utils.flow_wait import MAX_FLOWS
+from ...plugins.module_utils.flow_wait import FlowWait as FlowVerdicts
 from .command_parser import UsageError
 
 # --timeout: seconds, default and bounds (docs/security.md, "Limits"): a day at most, as the
 # modules' wait_timeout.
 DEFAULT_TIMEOUT, MAX_TIMEOUT = 300.0, 86400.0
-MAX_FLOWS = 2**32 - 1  # VPP counts flows in a u32
 OPTIONS = ("--wait-flows", "--timeout")
 
 
@@ -73,10 +74,6 @@ def flows_text(flows: Mapping[str, int]) -> str:
     return ", ".join(f"{frontend} {count}" for frontend, count in sorted(flows.items())) or "no frontend"
 
 
-def idle(flows: Mapping[str, int], limit: int) -> bool:
-    return all(count <= limit for count in flows.values())
-
-
 @dataclass
 class FlowWait:
     """The wait itself; ``fetch()`` returns the backend's view (GET /v1/backends/NAME)."""
@@ -91,6 +88,9 @@ class FlowWait:
         """Wait; the result: {"backend", "result": "idle"|"timeout", "flows", "flows_read_at",
         "waited"}. ``since`` is the flows_read_at the pause answered with."""
         limit = options.flows or 0
+        # The rule maglev_backend's wait_for_flows follows: a read newer than the pause's, every
+        # count at most the limit (module_utils/flow_wait.py).
+        verdicts = FlowVerdicts(limit, {name: {"flows_read_at": since}})
         started = self.clock()
         seen = since
         view: Dict[str, Any] = {"flows": {}, "flows_read_at": None}
@@ -101,7 +101,7 @@ class FlowWait:
                 seen = read_at
                 flows = view.get("flows") or {}
                 self.out(f"{name}: flows {flows_text(flows)} (waiting for <= {limit})")
-                if idle(flows, limit):
+                if verdicts.verdict({name: view}).idle:
                     return self._result(name, "idle", view, started)
             if self.clock() - started >= options.timeout:
                 return self._result(name, "timeout", view, started)
