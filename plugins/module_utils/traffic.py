@@ -115,8 +115,3 @@ def rates(previous: TrafficSnapshot, current: TrafficSnapshot, seconds: float) -
         key: {kind: count / seconds for kind, count in counts.items()}
         for key, counts in increase(previous, current).items()
     }
-
-
-def backend_flows(snapshot: TrafficSnapshot, address: str) -> Dict[VipKey, int]:
-    """The flows VPP has pinned to the AS ``address`` (compressed text) in each VIP that has it."""
-    return {key: vip.flows[address] for key, vip in snapshot.vips.items() if address in vip.flows}

@@ -8,7 +8,6 @@ from ansible_collections.vpp.maglev.plugins.module_utils.traffic import (
     KINDS,
     TrafficSnapshot,
     VipTraffic,
-    backend_flows,
     counter_totals,
     increase,
     rates,
@@ -169,5 +168,5 @@ def test_no_rate_without_two_reads_or_time():
 
 def test_backend_flows_per_vip():
     snapshot = read_traffic(lambda command: MASTER_VIPS, StatsCounters(""))
-    assert backend_flows(snapshot, "10.0.0.1") == {WEB: 41}
-    assert backend_flows(snapshot, "10.9.9.9") == {}
+    assert {key: vip.flows["10.0.0.1"] for key, vip in snapshot.vips.items() if "10.0.0.1" in vip.flows} == {WEB: 41}
+    assert not any("10.9.9.9" in vip.flows for vip in snapshot.vips.values())
