@@ -137,6 +137,16 @@ def test_the_wait_times_out_with_the_last_counts_never_idle():
     assert result["result"] == "timeout" and result["flows"] == {"web": 5} and result["waited"] == 2.0
 
 
+def test_a_count_maglevd_does_not_know_keeps_the_wait_going():
+    """The rule of maglev_backend's wait_for_flows (module_utils/flow_wait.py): a None count is
+    not a fresh read, so it is never idle, and the wait goes on to the next read."""
+    views = [{"flows": {"web": None}, "flows_read_at": 105.0}, {"flows": {"web": 0}, "flows_read_at": 110.0}]
+    clock = Clock()
+    wait = FlowWait(lambda: views.pop(0), lambda line: None, clock.sleep, clock)
+    result = wait.run("b", 100.0, WaitOptions(0, 60))
+    assert result["result"] == "idle" and result["flows"] == {"web": 0} and result["flows_read_at"] == 110.0
+
+
 class Client:
     def __init__(self, flows: Dict[str, int]) -> None:
         self.actions: List[tuple] = []
